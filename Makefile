@@ -1,0 +1,44 @@
+# Tousu developer entry points. `make` (or `make help`) lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTEST_ARGS ?=
+
+# Where `pip install [--user] uv` puts the uv binary, in case it isn't on PATH yet (appended,
+# so nothing already on PATH, e.g. pyenv's python3 shim, is shadowed).
+PY_SCRIPTS := $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)
+export PATH := $(PATH):$(HOME)/.local/bin$(if $(PY_SCRIPTS),:$(PY_SCRIPTS))
+
+.PHONY: help venv run test lint kafka-up kafka-down pg-up pg-down clean
+
+help: ## Show this help
+	@echo "Usage: make <target> [PYTEST_ARGS='-k foo -x']"
+	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z0-9_-]+:.*## / { printf "  %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+venv: ## Create/update .venv with every workspace package (installs uv if missing)
+	@command -v uv >/dev/null || { echo "venv: uv not found, installing it with pip…"; \
+	  python3 -m pip install --user uv || python3 -m pip install uv; }
+	uv sync --all-packages
+
+run: venv ## Start Kafka and every service with demo data; Ctrl-C stops it all
+	bash scripts/run.sh
+
+test: venv ## Run pytest against a real Kafka + PostgreSQL (PYTEST_ARGS=... to pass options)
+	bash scripts/test.sh $(PYTEST_ARGS)
+
+lint: venv ## ruff check, ruff format --check, mypy
+	uv run --all-packages ruff check . && uv run --all-packages ruff format --check . && uv run --all-packages mypy shared services cli
+
+kafka-up: ## Start the local Kafka broker (port: TOUSU_KAFKA_PORT, default 9092)
+	bash scripts/kafka.sh start
+
+kafka-down: ## Stop the local Kafka broker
+	bash scripts/kafka.sh stop
+
+pg-up: ## Start the local PostgreSQL server (port: TOUSU_PG_PORT, default 55432)
+	bash scripts/postgres.sh start
+
+pg-down: ## Stop the local PostgreSQL server
+	bash scripts/postgres.sh stop
+
+clean: ## Remove .run/ and .venv/ (keeps .cache/, i.e. the Kafka jars and data)
+	rm -rf .run .venv

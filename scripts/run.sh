@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Start Kafka (if needed) and the whole Tousu stack in the foreground; Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+started_kafka=0
+cleanup() { if [ "$started_kafka" = 1 ]; then bash scripts/kafka.sh stop; fi; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+bash scripts/kafka.sh status >/dev/null || started_kafka=1 # only stop what we started
+bash scripts/kafka.sh start
+# Not `exec`: this shell must outlive the launcher so the EXIT trap can stop Kafka.
+uv run --all-packages tousu dev up "$@"
