@@ -11,5 +11,6 @@ trap 'exit 143' TERM
 
 bash scripts/kafka.sh status >/dev/null || started_kafka=1 # only stop what we started
 bash scripts/kafka.sh start
+export TOUSU_KAFKA_BOOTSTRAP="${TOUSU_KAFKA_BOOTSTRAP:-127.0.0.1:${TOUSU_KAFKA_PORT:-9092}}"
 # Not `exec`: this shell must outlive the launcher so the EXIT trap can stop Kafka.
 uv run --all-packages tousu dev up "$@"

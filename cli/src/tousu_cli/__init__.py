@@ -1,0 +1,1 @@
+"""The ``tousu`` command-line tool."""

@@ -1,0 +1,115 @@
+"""``tousu dev up``: every service as its own process on this machine, with demo data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import typer
+
+from tousu_cli.demo import DEFAULT_FILE, load_group, read_group
+from tousu_cli.services import MODULES
+from tousu_shared.settings import DEFAULT_PORTS
+
+app = typer.Typer(help="Local development runs.", no_args_is_help=True)
+
+
+def _start(name: str, run_dir: Path) -> subprocess.Popen[bytes]:
+    module = MODULES[name].removesuffix(".app")
+    env = {**os.environ, "TOUSU_HTTP_PORT": str(DEFAULT_PORTS[name]), "TOUSU_DATA_DIR": str(run_dir / "data")}
+    env.pop("TOUSU_DATABASE_URL", None)  # each service gets its own SQLite file
+    log = (run_dir / "logs" / f"{name}.log").open("ab")
+    return subprocess.Popen([sys.executable, "-m", module], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait_ready(procs: dict[str, subprocess.Popen[bytes]], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pending = set(procs)
+    with httpx.Client(timeout=1) as client:
+        while pending:
+            for name in sorted(pending):
+                if procs[name].poll() is not None:
+                    raise RuntimeError(f"{name} exited with code {procs[name].returncode}; see .run/logs/{name}.log")
+                try:
+                    if client.get(f"http://127.0.0.1:{DEFAULT_PORTS[name]}/health/ready").status_code == 200:
+                        pending.discard(name)
+                        typer.echo(f"  {name:<12} ready on http://127.0.0.1:{DEFAULT_PORTS[name]}")
+                except httpx.HTTPError:
+                    pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not ready after {timeout:.0f} s: {', '.join(sorted(pending))}")
+            time.sleep(0.3)
+
+
+def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    for name, proc in procs.items():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            typer.echo(f"  {name} did not stop in time; killing it")
+            proc.kill()
+
+
+@app.command("up")
+def up(
+    run_dir: Path = typer.Option(Path(".run"), help="where data and logs go"),
+    demo_file: Path = typer.Option(DEFAULT_FILE, help="demo property group to load"),
+) -> None:
+    """Start all six services, load the demo group, print where to look; Ctrl-C stops all."""
+    group = read_group(demo_file)
+    (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+    (run_dir / "data").mkdir(parents=True, exist_ok=True)
+    typer.echo("starting services (logs in .run/logs/) …")
+    procs = {name: _start(name, run_dir) for name in MODULES}
+    stopping = False
+
+    def _on_signal(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    try:
+        _wait_ready(procs, timeout=120)
+        estates = load_group(f"http://127.0.0.1:{DEFAULT_PORTS['intake']}", group)
+        _print_banner(group["tenant_id"], estates[0])
+        while not stopping:
+            dead = [n for n, p in procs.items() if p.poll() is not None]
+            if dead:
+                typer.secho(f"{', '.join(dead)} stopped unexpectedly; see .run/logs/", fg="red", err=True)
+                break
+            time.sleep(0.5)
+    except (RuntimeError, httpx.HTTPError, typer.BadParameter) as exc:
+        typer.secho(f"tousu dev up: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        typer.echo("stopping services …")
+        _stop(procs)
+        typer.echo("all services stopped")
+
+
+def _print_banner(tenant: str, estate: str) -> None:
+    intake, archive = DEFAULT_PORTS["intake"], DEFAULT_PORTS["archive"]
+    typer.echo(f"""
+Tousu is up. Demo property group: {tenant}
+
+  Intake API      http://127.0.0.1:{intake}/v1/complaints
+  Case query      http://127.0.0.1:{archive}/v1/complaints?tenant_id={tenant}
+  OpenAPI docs    http://127.0.0.1:{intake}/schema  and  http://127.0.0.1:{archive}/schema
+
+Post a complaint:
+  curl -s -X POST http://127.0.0.1:{intake}/v1/complaints -H 'content-type: application/json' \\
+    -d '{{"tenant_id":"{tenant}","estate_id":"{estate}","channel":"phone","text":"3号楼电梯困人，请尽快处理","room":"3-1-1201","contact":{{"name":"王女士","phone":"13812345678"}}}}'
+Then open the case:
+  curl -s http://127.0.0.1:{archive}/v1/complaints/<complaint_id>
+
+Press Ctrl-C to stop.""")

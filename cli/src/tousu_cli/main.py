@@ -1,0 +1,17 @@
+"""``tousu``: one command-line tool for Tousu's users and operators."""
+
+from __future__ import annotations
+
+import typer
+
+from tousu_cli import contracts, db, demo, dev, service
+
+app = typer.Typer(help="Tousu (投诉): complaint handling for property groups.", no_args_is_help=True)
+app.add_typer(service.app, name="service")
+app.add_typer(dev.app, name="dev")
+app.add_typer(demo.app, name="demo")
+app.add_typer(contracts.app, name="contracts")
+app.add_typer(db.app, name="db")
+
+if __name__ == "__main__":
+    app()

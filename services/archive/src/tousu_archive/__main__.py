@@ -1,0 +1,3 @@
+from tousu_archive.app import main
+
+main()

@@ -1,0 +1,29 @@
+"""The archive service process."""
+
+from __future__ import annotations
+
+from tousu_archive.handlers import on_any_event
+from tousu_archive.routes import get_case, list_cases
+from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
+
+
+def _every_topic(topics, regimes):  # type: ignore[no-untyped-def]
+    return [topics.received(r) for r in regimes] + [topics.triaged, topics.workorders, topics.sla, topics.callbacks]
+
+
+SPEC = ServiceSpec(
+    name="archive",
+    title="Tousu archive",
+    migrations="tousu_archive.migrations",
+    writes=lambda topics, regimes: [topics.archive],
+    subscriptions=[Subscription("archive", _every_topic, on_any_event)],
+    routes=[get_case, list_cases],
+)
+
+
+def main() -> None:
+    serve(SPEC)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from tousu_shared.db.types import utc_column
+
+_BIGINT_PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class CaseFile(SQLModel, table=True):
+    """One row per complaint: the summary the timeline builds up."""
+
+    __tablename__ = "case_files"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(index=True, max_length=64)
+    estate_id: str = Field(index=True, max_length=64)
+    regime: str | None = Field(default=None, max_length=100)
+    status: str = Field(max_length=32)
+    channel: str | None = Field(default=None, max_length=32)
+    room: str | None = Field(default=None, max_length=40)
+    topic: str | None = Field(default=None, max_length=64)
+    category: str | None = Field(default=None, max_length=64)
+    department: str | None = Field(default=None, max_length=64)
+    work_order_id: str | None = Field(default=None, max_length=64)
+    received_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    updated_at: datetime = Field(sa_column=utc_column())
+    event_count: int = 0
+
+
+class CaseEvent(SQLModel, table=True):
+    """Every event of every case, as received, in arrival order."""
+
+    __tablename__ = "case_events"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(_BIGINT_PK, primary_key=True, autoincrement=True))
+    event_id: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    complaint_id: str = Field(index=True, max_length=64)
+    type: str = Field(max_length=100)
+    schema_version: int
+    topic: str = Field(max_length=255)
+    occurred_at: datetime = Field(sa_column=utc_column())
+    causation_id: str | None = Field(default=None, max_length=64)
+    payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))

@@ -1,0 +1,61 @@
+"""The case query API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import Parameter
+from sqlalchemy import func, select
+
+from tousu_archive.models import CaseEvent, CaseFile
+from tousu_shared.runtime.service import runtime_of
+
+
+@get("/v1/complaints/{complaint_id:str}", tags=["cases"])
+async def get_case(request: Request[Any, Any, Any], complaint_id: str) -> dict[str, Any]:
+    """The case file: its summary and the timeline of every event, in order."""
+    rt = runtime_of(request)
+    async with rt.sessions() as session:
+        case = await session.get(CaseFile, complaint_id)
+        if case is None:
+            raise NotFoundException(f"no complaint {complaint_id!r} in the archive (yet)")
+        events = await session.scalars(
+            select(CaseEvent).where(CaseEvent.complaint_id == complaint_id)
+            .order_by(CaseEvent.occurred_at, CaseEvent.id)  # type: ignore[arg-type]
+        )
+        timeline = [
+            {"event_id": e.event_id, "type": e.type, "occurred_at": e.occurred_at.isoformat(),
+             "topic": e.topic, "causation_id": e.causation_id, "payload": orjson.loads(e.payload)}
+            for e in events
+        ]
+    summary = case.model_dump(mode="json")
+    return {**summary, "timeline": timeline}
+
+
+@get("/v1/complaints", tags=["cases"])
+async def list_cases(
+    request: Request[Any, Any, Any],
+    tenant_id: str,
+    estate_id: str | None = None,
+    status: str | None = None,
+    limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+    offset: Annotated[int, Parameter(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Case files of a tenant, newest first."""
+    rt = runtime_of(request)
+    query = select(CaseFile).where(CaseFile.tenant_id == tenant_id)
+    if estate_id:
+        query = query.where(CaseFile.estate_id == estate_id)
+    if status:
+        query = query.where(CaseFile.status == status)
+    async with rt.sessions() as session:
+        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await session.scalars(
+            query.order_by(CaseFile.received_at.desc().nulls_last(), CaseFile.complaint_id)  # type: ignore[union-attr]
+            .limit(limit).offset(offset)
+        )
+        items = [row.model_dump(mode="json") for row in rows]
+    return {"total": total, "limit": limit, "offset": offset, "items": items}

@@ -1,0 +1,1 @@
+"""Callback — calls the resident back after resolution (the policy comes with the regime engine)."""

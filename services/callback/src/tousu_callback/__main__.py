@@ -1,0 +1,3 @@
+from tousu_callback.app import main
+
+main()

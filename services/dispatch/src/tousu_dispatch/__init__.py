@@ -1,0 +1,1 @@
+"""Dispatch: turns a triaged complaint into a work order for the right department."""

@@ -1,0 +1,3 @@
+from tousu_dispatch.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Intake: takes complaints from channels, validates them, and hands them to triage."""

@@ -1,0 +1,3 @@
+from tousu_intake.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""SLA monitor — keeps every clock of every case (the clock logic comes with the regime engine)."""

@@ -1,0 +1,3 @@
+from tousu_sla_monitor.app import main
+
+main()

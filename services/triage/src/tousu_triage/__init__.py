@@ -1,0 +1,1 @@
+"""Triage: classifies each received complaint under its estate's regime."""

@@ -1,0 +1,3 @@
+from tousu_triage.app import main
+
+main()

@@ -1,0 +1,25 @@
+"""The triage service process: one deployment per regime (``TOUSU_REGIMES``), or several."""
+
+from __future__ import annotations
+
+from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
+from tousu_triage.handlers import on_received
+
+SPEC = ServiceSpec(
+    name="triage",
+    title="Tousu triage",
+    migrations="tousu_triage.migrations",
+    writes=lambda topics, regimes: [topics.triaged],
+    subscriptions=[
+        Subscription("triage", lambda topics, regimes: [topics.received(r) for r in regimes], on_received,
+                     group_per_regime=True),
+    ],
+)
+
+
+def main() -> None:
+    serve(SPEC)
+
+
+if __name__ == "__main__":
+    main()

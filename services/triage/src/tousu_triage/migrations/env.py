@@ -1,0 +1,3 @@
+from tousu_shared.db.alembic_env import run
+
+run()

@@ -1,0 +1,86 @@
+"""Event payloads, registered by ``(type, schema_version)``.
+
+Schemas evolve compatibly: add optional fields. A breaking change is a new
+``schema_version`` registered beside the old one, so consumers accept both.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Channel(StrEnum):
+    phone = "phone"
+    onsite = "onsite"
+    letter = "letter"
+    fax = "fax"
+    email = "email"
+    app = "app"
+    wechat = "wechat"
+    owner_group = "owner_group"
+    web = "web"
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class MaskedContact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str | None = Field(default=None, description="Family name only, e.g. 张**")
+    phone: str = Field(description="Masked, e.g. 138****5678; the clear number stays in intake")
+
+
+class ComplaintReceived(Payload):
+    regime: str = Field(description="Regime id the estate runs, e.g. community-standard")
+    channel: Channel
+    text: str
+    room: str | None = None
+    contact: MaskedContact
+    received_at: AwareDatetime
+    source_message_id: str | None = None
+
+
+class ComplaintTriaged(Payload):
+    regime: str
+    topic: str = Field(description="Fine-grained topic, e.g. elevator, water_leak")
+    category: str
+    urgency: str | None = None
+    severity: str | None = None
+    department: str
+    confidence: float = Field(ge=0, le=1)
+    reasons: list[str] = Field(default_factory=list)
+    classifier: str = Field(description="Which classifier decided, with its version")
+
+
+class WorkOrderCreated(Payload):
+    work_order_id: str
+    department: str
+    category: str
+    status: str = "open"
+
+
+_REGISTRY: dict[tuple[str, int], type[Payload]] = {
+    ("ComplaintReceived", 1): ComplaintReceived,
+    ("ComplaintTriaged", 1): ComplaintTriaged,
+    ("WorkOrderCreated", 1): WorkOrderCreated,
+}
+_BY_MODEL = {model: key for key, model in _REGISTRY.items()}
+
+EVENT_TYPES: tuple[tuple[str, int], ...] = tuple(sorted(_REGISTRY))
+
+
+def payload_model(event_type: str, schema_version: int) -> type[Payload]:
+    from tousu_shared.contracts.envelope import EnvelopeError
+
+    try:
+        return _REGISTRY[(event_type, schema_version)]
+    except KeyError:
+        raise EnvelopeError(f"unknown event type {event_type!r} v{schema_version}") from None
+
+
+def type_of(model: type[BaseModel]) -> tuple[str, int]:
+    return _BY_MODEL[model]  # type: ignore[index]

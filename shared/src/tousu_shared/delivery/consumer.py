@@ -1,0 +1,194 @@
+"""Idempotent batch processing: the step between Kafka records and a service's handler.
+
+For one batch of records, in one database transaction:
+
+1. decode each record; a record that is not a valid envelope goes to ``<topic>.dlq``;
+2. skip records whose ``event_id`` this consumer has already applied;
+3. apply each new event in its own SAVEPOINT, retrying up to ``max_attempts``;
+   an event that still fails goes to ``<topic>.dlq`` with the error;
+4. record every ``event_id`` in ``processed_events``.
+
+DLQ messages are written through the outbox, so they are as atomic as the state change.
+The Kafka offset is committed by the caller only after this transaction commits; if the
+database or broker is away (:func:`is_transient`), the whole batch raises and is read again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tousu_shared.clock import Clock
+from tousu_shared.contracts.envelope import Envelope, EnvelopeError, decode_envelope
+from tousu_shared.contracts.topics import Topics
+from tousu_shared.delivery.errors import PermanentError, is_transient
+from tousu_shared.delivery.outbox import add_event, add_raw
+from tousu_shared.delivery.tables import ProcessedEvent
+from tousu_shared.logging import get_logger
+from tousu_shared.pii import mask_phones_in_text
+
+log = get_logger(__name__)
+
+
+class Record(Protocol):
+    """What we need of a Kafka record (aiokafka's ConsumerRecord fits)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+
+@dataclass
+class HandlerContext:
+    """What a handler gets besides the event: the transaction, the time, and where to emit."""
+
+    session: AsyncSession
+    clock: Clock
+    topics: Topics
+    record_topic: str
+
+    def emit(self, topic: str, envelope: Envelope) -> None:
+        add_event(self.session, topic, envelope, self.clock.now())
+
+
+Handler = Callable[[HandlerContext, Envelope], Awaitable[None]]
+
+
+@dataclass
+class BatchResult:
+    applied: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+
+
+class BatchProcessor:
+    def __init__(
+        self,
+        consumer: str,
+        sessions: async_sessionmaker[AsyncSession],
+        handler: Handler,
+        clock: Clock,
+        topics: Topics,
+        *,
+        max_attempts: int = 3,
+        retry_delay_seconds: float = 0.05,
+        on_committed: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.consumer = consumer
+        self._sessions = sessions
+        self._handler = handler
+        self._clock = clock
+        self._topics = topics
+        self._max_attempts = max_attempts
+        self._retry_delay = retry_delay_seconds
+        self._on_committed = on_committed
+
+    async def process(self, records: Sequence[Record]) -> BatchResult:
+        decoded = [_decode(r) for r in records]
+        keys = [env.event_id if env else _poison_key(r) for r, env, _ in decoded]
+        result = BatchResult()
+        async with self._sessions() as session, session.begin():
+            done = await self._already_processed(session, keys)
+            now = self._clock.now()
+            for (record, envelope, error), key in zip(decoded, keys, strict=True):
+                if key in done:
+                    result.duplicates += 1
+                    continue
+                done.add(key)  # the relay may resend an event within one batch
+                if envelope is not None:
+                    error, attempts = await self._apply(session, record, envelope)
+                else:
+                    attempts = 1
+                if error is not None:
+                    self._dead_letter(session, record, error, attempts, now)
+                    result.dead_lettered += 1
+                else:
+                    result.applied += 1
+                session.add(ProcessedEvent(consumer=self.consumer, event_id=key, processed_at=now))
+        self._on_committed()
+        return result
+
+    async def _already_processed(self, session: AsyncSession, keys: list[str]) -> set[str]:
+        rows = await session.scalars(
+            select(ProcessedEvent.event_id).where(
+                ProcessedEvent.consumer == self.consumer,
+                ProcessedEvent.event_id.in_(keys),  # type: ignore[attr-defined]
+            )
+        )
+        return set(rows)
+
+    async def _apply(
+        self, session: AsyncSession, record: Record, envelope: Envelope
+    ) -> tuple[BaseException | None, int]:
+        ctx = HandlerContext(session, self._clock, self._topics, record.topic)
+        last: BaseException | None = None
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                async with session.begin_nested():
+                    await self._handler(ctx, envelope)
+                return None, attempt
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                last = exc
+                log.warning(
+                    "handler failed",
+                    consumer=self.consumer,
+                    event_id=envelope.event_id,
+                    event_type=envelope.type,
+                    attempt=attempt,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                if isinstance(exc, PermanentError):
+                    return exc, attempt
+                await asyncio.sleep(self._retry_delay * attempt)
+        return last, self._max_attempts
+
+    def _dead_letter(
+        self, session: AsyncSession, record: Record, error: BaseException, attempts: int, now: datetime
+    ) -> None:
+        headers = {k: _text(v) for k, v in record.headers or ()}
+        headers.update(
+            {
+                "tousu-dlq-error": mask_phones_in_text(f"{type(error).__name__}: {error}")[:2000],
+                "tousu-dlq-consumer": self.consumer,
+                "tousu-dlq-attempts": str(attempts),
+                "tousu-dlq-original-topic": record.topic,
+                "tousu-dlq-original-partition": str(record.partition),
+                "tousu-dlq-original-offset": str(record.offset),
+                "tousu-dlq-at": now.isoformat(),
+            }
+        )
+        key = _text(record.key) or "unkeyed"
+        add_raw(session, Topics.dlq(record.topic), key[:64], record.value or b"", headers, now)
+        log.error("message dead-lettered", consumer=self.consumer, topic=record.topic,
+                  partition=record.partition, offset=record.offset, error=headers["tousu-dlq-error"])
+
+
+def _decode(record: Record) -> tuple[Record, Envelope | None, EnvelopeError | None]:
+    try:
+        return record, decode_envelope(record.value), None
+    except EnvelopeError as exc:
+        return record, None, exc
+
+
+def _poison_key(record: Record) -> str:
+    """An undecodable record has no event id; its position identifies it instead."""
+    return f"poison:{record.topic}:{record.partition}:{record.offset}"
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)

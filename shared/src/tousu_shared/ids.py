@@ -1,0 +1,7 @@
+"""Identifiers: ULIDs sort by creation time, which keeps indexes and logs readable."""
+
+from ulid import ULID
+
+
+def new_id() -> str:
+    return str(ULID())

@@ -1,0 +1,57 @@
+"""Settings from the environment (``TOUSU_*``), one set per service process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Local HTTP ports; ``TOUSU_HTTP_PORT`` overrides the one of the running process.
+DEFAULT_PORTS = {
+    "intake": 8001,
+    "triage": 8002,
+    "dispatch": 8003,
+    "sla-monitor": 8004,
+    "callback": 8005,
+    "archive": 8006,
+}
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TOUSU_", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default: a SQLite file under .run/data/",
+    )
+    data_dir: Path = Path(".run/data")
+    http_host: str = "127.0.0.1"
+    http_port: int | None = None
+    topic_prefix: str = Field(default="", description="Prefix for every topic and consumer group")
+    topic_partitions: int = Field(default=4, ge=1)
+    regimes: str = Field(default="all", description="Comma-separated regime ids, or 'all'")
+    auto_migrate: bool = True
+    log_level: str = "INFO"
+    log_json: bool = True
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_poll_seconds: float = Field(default=0.2, gt=0)
+    outbox_keep_seconds: float = Field(default=600, ge=0)
+    consumer_max_records: int = Field(default=500, ge=1)
+    consumer_max_attempts: int = Field(default=3, ge=1)
+    graceful_timeout_seconds: float = Field(default=15, gt=0)
+    max_text_chars: int = Field(default=2000, ge=1)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    def port_for(self, service: str) -> int:
+        return self.http_port or DEFAULT_PORTS[service]
+
+    def database_url_for(self, service: str) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{self.data_dir / service}.db"
+
+    def group_id(self, consumer: str) -> str:
+        return f"{self.topic_prefix}tousu.{consumer}"
