@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tousu_shared.clock import Clock
 from tousu_shared.contracts.envelope import Envelope, EnvelopeError, decode_envelope
 from tousu_shared.contracts.topics import Topics
+from tousu_shared.delivery.faults import crash_point
 from tousu_shared.delivery.errors import PermanentError, is_transient
 from tousu_shared.delivery.outbox import add_event, add_raw
 from tousu_shared.delivery.tables import ProcessedEvent
@@ -114,6 +115,9 @@ class BatchProcessor:
                 else:
                     result.applied += 1
                 session.add(ProcessedEvent(consumer=self.consumer, event_id=key, processed_at=now))
+        crash_point("consumer-after-commit")
+        if result.duplicates:
+            log.info("skipped already-processed events", consumer=self.consumer, duplicates=result.duplicates)
         self._on_committed()
         return result
 
@@ -135,6 +139,9 @@ class BatchProcessor:
             try:
                 async with session.begin_nested():
                     await self._handler(ctx, envelope)
+                    # Flush inside the savepoint, so a constraint violation is this
+                    # message's failure and not the whole batch's at commit time.
+                    await session.flush()
                 return None, attempt
             except Exception as exc:
                 if is_transient(exc):

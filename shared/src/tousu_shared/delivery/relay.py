@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tousu_shared.clock import Clock
+from tousu_shared.delivery.faults import crash_point
 from tousu_shared.delivery.tables import OutboxMessage
 from tousu_shared.logging import get_logger
 
@@ -105,6 +106,7 @@ class OutboxRelay:
                 for row in rows
             ]
             await asyncio.gather(*acks)
+            crash_point("relay-after-send")
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_([row.id for row in rows]))  # type: ignore[union-attr]

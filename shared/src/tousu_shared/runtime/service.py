@@ -9,6 +9,8 @@ polling, let in-flight batches finish and commit, publish what is committed.
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -182,6 +184,10 @@ def serve(spec: ServiceSpec) -> None:
     settings = ServiceSettings()
     configure_logging(spec.name, settings.log_level, settings.log_json)
     app = build_app(spec, settings)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the
+    # handler that was there before it; make that one exit 0, so a clean stop reads as one.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sys.exit(0))
     uvicorn.run(
         app,
         host=settings.http_host,

@@ -1,0 +1,232 @@
+"""A whole Tousu stack for integration tests: six real service processes on a real
+Kafka broker, each with its own PostgreSQL database, isolated by a topic prefix."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SERVICES = ("intake", "triage", "dispatch", "sla-monitor", "callback", "archive")
+
+
+def kafka_bootstrap() -> str:
+    return os.environ.get("TOUSU_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+
+
+def admin_database_url() -> str:
+    return os.environ.get("TOUSU_TEST_DATABASE_URL", "postgresql+asyncpg://tousu@127.0.0.1:55432/postgres")
+
+
+def require_servers() -> None:
+    """Fail loudly when the broker or database is missing: these tests never skip."""
+    for what, host_port in (
+        ("Kafka", kafka_bootstrap()),
+        ("PostgreSQL", f"{make_url(admin_database_url()).host}:{make_url(admin_database_url()).port}"),
+    ):
+        host, port = host_port.rsplit(":", 1)
+        try:
+            socket.create_connection((host, int(port)), timeout=3).close()
+        except OSError as exc:
+            raise RuntimeError(
+                f"{what} is not answering on {host_port} ({exc}). Run the suite with `make test`, "
+                "which starts a real broker and database."
+            ) from None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, **extra_env: str) -> None:
+        module = "tousu_" + self.name.replace("-", "_")
+        log = self.log_path.open("ab")
+        env = {**self.env, **extra_env}
+        self.proc = subprocess.Popen([sys.executable, "-m", module], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    async def wait_exit(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        assert self.proc is not None
+        while self.proc.poll() is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.name} still running after {timeout} s")
+            await asyncio.sleep(0.1)
+        return self.proc.returncode
+
+    def log_count(self, needle: str) -> int:
+        return self.log_path.read_text(errors="replace").count(needle)
+
+    def kill(self, sig: int = signal.SIGKILL) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=60)
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class Stack:
+    prefix: str
+    workdir: Path
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+    engines: dict[str, AsyncEngine] = field(default_factory=dict)
+
+    @property
+    def topic_prefix(self) -> str:
+        return f"{self.prefix}."
+
+    def url(self, service: str) -> str:
+        return self.services[service].url
+
+    async def start(self, names: Iterable[str] = SERVICES) -> None:
+        admin = create_async_engine(admin_database_url(), isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as conn:
+                for name in names:
+                    await conn.execute(text(f'CREATE DATABASE "{self._db(name)}"'))
+        finally:
+            await admin.dispose()
+        for name in names:
+            db_url = make_url(admin_database_url()).set(database=self._db(name))
+            url = db_url.render_as_string(hide_password=False)
+            self.engines[name] = create_async_engine(url, pool_size=2)
+            env = {
+                **os.environ,
+                "TOUSU_KAFKA_BOOTSTRAP": kafka_bootstrap(),
+                "TOUSU_DATABASE_URL": url,
+                "TOUSU_TOPIC_PREFIX": self.topic_prefix,
+                "TOUSU_HTTP_PORT": str(free_port()),
+                "TOUSU_LOG_LEVEL": "INFO",
+            }
+            self.services[name] = ServiceProcess(name, int(env["TOUSU_HTTP_PORT"]), env, self.workdir / f"{name}.log")
+            self.services[name].start()
+        await asyncio.gather(*(self.wait_ready(n) for n in names))
+
+    async def wait_ready(self, name: str, timeout: float = 90) -> None:
+        svc = self.services[name]
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2) as client:
+            while time.monotonic() < deadline:
+                if svc.proc and svc.proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited ({svc.proc.returncode}):\n{svc.log_tail()}")
+                try:
+                    if (await client.get(f"{svc.url}/health/ready")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise RuntimeError(f"{name} not ready after {timeout} s:\n{svc.log_tail()}")
+
+    async def restart(self, name: str, **extra_env: str) -> None:
+        self.services[name].start(**extra_env)
+        await self.wait_ready(name)
+
+    async def stop(self) -> None:
+        for svc in self.services.values():
+            if svc.proc and svc.proc.poll() is None:
+                svc.proc.send_signal(signal.SIGTERM)
+        for svc in self.services.values():
+            if svc.proc:
+                try:
+                    svc.proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    svc.proc.kill()
+        for engine in self.engines.values():
+            await engine.dispose()
+        admin = create_async_engine(admin_database_url(), isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as conn:
+                for name in self.services:
+                    await conn.execute(text(f'DROP DATABASE IF EXISTS "{self._db(name)}" WITH (FORCE)'))
+        finally:
+            await admin.dispose()
+
+    async def scalar(self, service: str, sql: str, **params: Any) -> Any:
+        async with self.engines[service].connect() as conn:
+            return (await conn.execute(text(sql), params)).scalar()
+
+    async def rows(self, service: str, sql: str, **params: Any) -> list[Any]:
+        async with self.engines[service].connect() as conn:
+            return list((await conn.execute(text(sql), params)).all())
+
+    def _db(self, service: str) -> str:
+        return f"{self.prefix}_{service.replace('-', '_')}"
+
+
+async def add_tenant(stack: Stack, tenant: str, estates: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=10) as client:
+        for estate_id, regime in estates.items():
+            r = await client.put(f"/v1/estates/{estate_id}", json={"tenant_id": tenant, "name": estate_id, "regime": regime})
+            assert r.status_code == 200, r.text
+
+
+def complaint(tenant: str, estate: str, n: int, **overrides: Any) -> dict[str, Any]:
+    texts = ["3号楼电梯困人，请尽快处理", "楼上漏水，天花板都湿了", "晚上噪音太大睡不着", "垃圾清理不及时，臭味很重", "物业费收费不合理"]
+    body = {
+        "tenant_id": tenant,
+        "estate_id": estate,
+        "channel": "phone",
+        "text": f"{texts[n % len(texts)]}（第{n}号）",
+        "room": f"{n % 30 + 1}-1-{1000 + n}",
+        "contact": {"name": "李先生", "phone": f"139{n:08d}"},
+    }
+    body.update(overrides)
+    return body
+
+
+async def post_complaints(stack: Stack, bodies: list[dict[str, Any]], concurrency: int = 16) -> list[str]:
+    """Post bodies over HTTP; return the complaint ids in order."""
+    ids: list[str] = [""] * len(bodies)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(len(bodies)):
+        queue.put_nowait(i)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            i = queue.get_nowait()
+            r = await client.post("/v1/complaints", json=bodies[i])
+            assert r.status_code == 202, r.text
+            ids[i] = r.json()["complaint_id"]
+
+    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=30) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    return ids
+
+
+async def wait_until(predicate: Any, timeout: float, what: str, interval: float = 0.5) -> None:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await predicate()
+        if last is True:
+            return
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last})")

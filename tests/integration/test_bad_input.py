@@ -1,0 +1,118 @@
+"""Bad input at the edges: a clear 4xx over HTTP, the DLQ on Kafka, nothing half-written."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from tests.integration.harness import Stack, add_tenant, complaint, kafka_bootstrap, post_complaints, wait_until
+
+TENANT = "edge-group"
+ESTATE = "edge-1"
+
+
+@pytest.fixture
+async def edge_tenant(stack: Stack) -> str:
+    await add_tenant(stack, TENANT, {ESTATE: "community-standard"})
+    await add_tenant(stack, "other-group", {"other-1": "community-standard"})
+    return TENANT
+
+
+def _without(body: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != key}
+
+
+BAD = [
+    ("missing text", lambda b: _without(b, "text"), 400, "text"),
+    ("missing contact", lambda b: _without(b, "contact"), 400, "contact"),
+    ("text is a number", lambda b: {**b, "text": 42}, 400, "text"),
+    ("unknown channel", lambda b: {**b, "channel": "carrier-pigeon"}, 400, "channel"),
+    ("phone is not a number", lambda b: {**b, "contact": {"phone": "call me"}}, 400, "contact.phone"),
+    ("unexpected field", lambda b: {**b, "priority": "now"}, 400, "priority"),
+    ("empty text", lambda b: {**b, "text": "   "}, 400, "text"),
+    ("oversized text", lambda b: {**b, "text": "漏" * 2001}, 422, "at most 2000"),
+    ("unknown estate", lambda b: {**b, "estate_id": "no-such-estate"}, 422, "unknown estate"),
+    ("another tenant's estate", lambda b: {**b, "estate_id": "other-1"}, 422, "unknown estate"),
+]
+
+
+@pytest.mark.parametrize(("case", "mutate", "status", "mentions"), BAD, ids=[b[0] for b in BAD])
+async def test_bad_complaint_gets_a_clear_4xx_and_writes_nothing(
+    stack: Stack, edge_tenant: str, case: str, mutate: Any, status: int, mentions: str
+) -> None:
+    body = mutate(complaint(edge_tenant, ESTATE, 1))
+    async with httpx.AsyncClient(base_url=stack.url("intake")) as client:
+        response = await client.post("/v1/complaints", json=body)
+    assert response.status_code == status, response.text
+    assert mentions in response.text
+    assert "Traceback" not in response.text
+    assert await stack.scalar("intake", "SELECT count(*) FROM intake_complaints WHERE tenant_id = :t", t=TENANT) == 0
+    assert await stack.scalar(
+        "intake", "SELECT count(*) FROM outbox WHERE position(:t in convert_from(value, 'UTF8')) > 0",
+        t=f'"tenant_id":"{TENANT}"') == 0
+
+
+async def test_not_json_and_oversized_bodies_are_refused(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.url("intake")) as client:
+        not_json = await client.post("/v1/complaints", content=b"{not json", headers={"content-type": "application/json"})
+        huge = await client.post("/v1/complaints", content=b"x" * (200 * 1024), headers={"content-type": "application/json"})
+    assert not_json.status_code == 400, not_json.text
+    assert huge.status_code == 413, huge.text
+
+
+async def test_poison_message_goes_to_the_dlq_and_the_consumer_keeps_going(stack: Stack) -> None:
+    tenant = "poison-group"
+    await add_tenant(stack, tenant, {"poison-1": "community-standard"})
+    topic = f"{stack.topic_prefix}complaints.received.community-standard"
+    wrong_payload = {
+        "event_id": "01POISONPAYLOAD0000000000", "type": "ComplaintReceived", "schema_version": 1,
+        "occurred_at": "2026-11-23T10:00:00+08:00", "tenant_id": tenant, "estate_id": "poison-1",
+        "complaint_id": "poison-c1", "correlation_id": "x", "payload": {"text": 12},
+    }
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap())
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"\x00\xffnot json at all", key=b"poison-raw")
+        await producer.send_and_wait(topic, orjson.dumps(wrong_payload), key=b"poison-c1")
+    finally:
+        await producer.stop()
+
+    # The consumer is not stuck: a good complaint behind the poison goes all the way through.
+    [good] = await post_complaints(stack, [complaint(tenant, "poison-1", 3)])
+    await wait_until(lambda: _dispatched(stack, good), timeout=60, what="the good complaint to be dispatched")
+
+    dead = await _read_topic(f"{topic}.dlq", want_keys={b"poison-raw", b"poison-c1"})
+    assert set(dead) == {b"poison-raw", b"poison-c1"}
+    for key, headers in dead.items():
+        assert headers["tousu-dlq-original-topic"] == topic
+        assert headers["tousu-dlq-consumer"] in {"triage", "archive"}
+    assert "not a Tousu envelope" in dead[b"poison-raw"]["tousu-dlq-error"]
+    assert "payload" in dead[b"poison-c1"]["tousu-dlq-error"]
+
+
+async def _dispatched(stack: Stack, complaint_id: str) -> bool:
+    status = await stack.scalar("archive", "SELECT status FROM case_files WHERE complaint_id = :c", c=complaint_id)
+    return status == "dispatched"
+
+
+async def _read_topic(topic: str, want_keys: set[bytes], timeout: float = 30) -> dict[bytes, dict[str, str]]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka_bootstrap(), auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    found: dict[bytes, dict[str, str]] = {}
+    try:
+        async with asyncio.timeout(timeout):
+            while not want_keys <= set(found):
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    for r in records:
+                        if r.key in want_keys and (r.key not in found or dict(r.headers).get("tousu-dlq-consumer") == b"triage"):
+                            found[r.key] = {k: v.decode() for k, v in r.headers}
+    finally:
+        await consumer.stop()
+    return found

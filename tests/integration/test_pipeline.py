@@ -1,0 +1,80 @@
+"""The skeleton flow end to end: HTTP → intake → triage → dispatch → archive."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tests.integration.harness import Stack, add_tenant, complaint, post_complaints, wait_until
+
+REGIMES = {
+    "est-a": "community-standard",
+    "est-b": "logistics-service",
+    "est-c": "service-station-sop",
+    "est-d": "developer-customer-service",
+    "est-e": "property-role-matrix",
+}
+
+
+async def archived_dispatched(stack: Stack, tenant: str) -> int:
+    return int(await stack.scalar(
+        "archive", "SELECT count(*) FROM case_files WHERE tenant_id = :t AND status = 'dispatched' AND event_count >= 3",
+        t=tenant))
+
+
+async def test_500_complaints_each_archived_with_one_work_order(stack: Stack) -> None:
+    tenant = "pipeline-group"
+    await add_tenant(stack, tenant, REGIMES)
+    estates = list(REGIMES)
+    bodies = [complaint(tenant, estates[i % len(estates)], i) for i in range(500)]
+
+    ids = await post_complaints(stack, bodies)
+
+    assert len(set(ids)) == 500
+    await wait_until(lambda: _all(stack, tenant, 500), timeout=120, what="500 dispatched cases in archive")
+    async with httpx.AsyncClient(base_url=stack.url("archive"), timeout=10) as client:
+        cases = await asyncio.gather(*(client.get(f"/v1/complaints/{cid}") for cid in ids))
+    for cid, response in zip(ids, cases, strict=True):
+        assert response.status_code == 200, response.text
+        case = response.json()
+        types = [e["type"] for e in case["timeline"]]
+        assert sorted(types) == ["ComplaintReceived", "ComplaintTriaged", "WorkOrderCreated"], (cid, types)
+        assert case["status"] == "dispatched"
+        assert case["regime"] == REGIMES[case["estate_id"]]
+    orders = await stack.rows("dispatch", "SELECT complaint_id FROM work_orders WHERE tenant_id = :t", t=tenant)
+    assert sorted(r.complaint_id for r in orders) == sorted(ids)
+
+
+async def test_timeline_keeps_causal_order_and_masks_the_phone(stack: Stack) -> None:
+    tenant = "timeline-group"
+    await add_tenant(stack, tenant, {"tl-1": "property-role-matrix"})
+    [cid] = await post_complaints(stack, [complaint(tenant, "tl-1", 7, text="電梯困人了，快來人")])
+
+    await wait_until(lambda: _all(stack, tenant, 1), timeout=60, what="the case in archive")
+    async with httpx.AsyncClient(base_url=stack.url("archive")) as client:
+        case = (await client.get(f"/v1/complaints/{cid}")).json()
+    received, triaged, ordered = case["timeline"]
+    assert (received["type"], triaged["type"], ordered["type"]) == ("ComplaintReceived", "ComplaintTriaged", "WorkOrderCreated")
+    assert triaged["causation_id"] == received["event_id"]
+    assert ordered["causation_id"] == triaged["event_id"]
+    assert received["payload"]["contact"] == {"name": "李**", "phone": "139****0007"}
+    assert case["category"] == "facility" and case["department"] == "engineering"
+
+
+async def test_a_retried_channel_message_creates_one_complaint(stack: Stack) -> None:
+    tenant = "retry-group"
+    await add_tenant(stack, tenant, {"rt-1": "community-standard"})
+    body = complaint(tenant, "rt-1", 1, channel="wechat", source_message_id="wx-msg-8812")
+    async with httpx.AsyncClient(base_url=stack.url("intake")) as client:
+        responses = await asyncio.gather(*(client.post("/v1/complaints", json=body) for _ in range(5)))
+    ids = {r.json()["complaint_id"] for r in responses}
+    assert len(ids) == 1
+    assert sorted(r.status_code for r in responses).count(202) == 1
+    await wait_until(lambda: _all(stack, tenant, 1), timeout=60, what="the case in archive")
+    assert await stack.scalar("dispatch", "SELECT count(*) FROM work_orders WHERE tenant_id = :t", t=tenant) == 1
+
+
+async def _all(stack: Stack, tenant: str, n: int) -> bool | int:
+    got = await archived_dispatched(stack, tenant)
+    return True if got == n else got
