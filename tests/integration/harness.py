@@ -69,7 +69,9 @@ class ServiceProcess:
         module = "tousu_" + self.name.replace("-", "_")
         log = self.log_path.open("ab")
         env = {**self.env, **extra_env}
-        self.proc = subprocess.Popen([sys.executable, "-m", module], env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", module], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
 
     async def wait_exit(self, timeout: float) -> int:
         deadline = time.monotonic() + timeout
@@ -126,7 +128,9 @@ class Stack:
                 "TOUSU_HTTP_PORT": str(free_port()),
                 "TOUSU_LOG_LEVEL": "INFO",
             }
-            self.services[name] = ServiceProcess(name, int(env["TOUSU_HTTP_PORT"]), env, self.workdir / f"{name}.log")
+            self.services[name] = ServiceProcess(
+                name, int(env["TOUSU_HTTP_PORT"]), env, self.workdir / f"{name}.log"
+            )
             self.services[name].start()
         await asyncio.gather(*(self.wait_ready(n) for n in names))
 
@@ -184,12 +188,20 @@ class Stack:
 async def add_tenant(stack: Stack, tenant: str, estates: dict[str, str]) -> None:
     async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=10) as client:
         for estate_id, regime in estates.items():
-            r = await client.put(f"/v1/estates/{estate_id}", json={"tenant_id": tenant, "name": estate_id, "regime": regime})
+            r = await client.put(
+                f"/v1/estates/{estate_id}", json={"tenant_id": tenant, "name": estate_id, "regime": regime}
+            )
             assert r.status_code == 200, r.text
 
 
 def complaint(tenant: str, estate: str, n: int, **overrides: Any) -> dict[str, Any]:
-    texts = ["3号楼电梯困人，请尽快处理", "楼上漏水，天花板都湿了", "晚上噪音太大睡不着", "垃圾清理不及时，臭味很重", "物业费收费不合理"]
+    texts = [
+        "3号楼电梯困人，请尽快处理",
+        "楼上漏水，天花板都湿了",
+        "晚上噪音太大睡不着",
+        "垃圾清理不及时，臭味很重",
+        "物业费收费不合理",
+    ]
     body = {
         "tenant_id": tenant,
         "estate_id": estate,
@@ -230,3 +242,22 @@ async def wait_until(predicate: Any, timeout: float, what: str, interval: float 
             return
         await asyncio.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last})")
+
+
+_DISPATCHED = (
+    "SELECT count(*) FROM case_files WHERE tenant_id = :t AND status = 'dispatched' AND event_count >= 3"
+)
+_DEAD_LETTERS = (
+    "SELECT count(*) FROM outbox WHERE topic LIKE '%.dlq' AND position(:t in convert_from(value, 'UTF8')) > 0"
+)
+
+
+async def all_dispatched(stack: Stack, tenant: str, n: int) -> bool | int:
+    """True once archive holds ``n`` dispatched cases of ``tenant``; else how many it has."""
+    got = int(await stack.scalar("archive", _DISPATCHED, t=tenant))
+    return True if got == n else got
+
+
+async def dead_letters(stack: Stack, service: str, tenant: str) -> int:
+    """Messages of ``tenant`` that ``service`` sent to a DLQ."""
+    return int(await stack.scalar(service, _DEAD_LETTERS, t=f'"tenant_id":"{tenant}"'))

@@ -10,7 +10,14 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from tests.integration.harness import Stack, add_tenant, complaint, kafka_bootstrap, post_complaints, wait_until
+from tests.integration.harness import (
+    Stack,
+    add_tenant,
+    complaint,
+    kafka_bootstrap,
+    post_complaints,
+    wait_until,
+)
 
 TENANT = "edge-group"
 ESTATE = "edge-1"
@@ -51,16 +58,28 @@ async def test_bad_complaint_gets_a_clear_4xx_and_writes_nothing(
     assert response.status_code == status, response.text
     assert mentions in response.text
     assert "Traceback" not in response.text
-    assert await stack.scalar("intake", "SELECT count(*) FROM intake_complaints WHERE tenant_id = :t", t=TENANT) == 0
-    assert await stack.scalar(
-        "intake", "SELECT count(*) FROM outbox WHERE position(:t in convert_from(value, 'UTF8')) > 0",
-        t=f'"tenant_id":"{TENANT}"') == 0
+    assert (
+        await stack.scalar("intake", "SELECT count(*) FROM intake_complaints WHERE tenant_id = :t", t=TENANT)
+        == 0
+    )
+    assert (
+        await stack.scalar(
+            "intake",
+            "SELECT count(*) FROM outbox WHERE position(:t in convert_from(value, 'UTF8')) > 0",
+            t=f'"tenant_id":"{TENANT}"',
+        )
+        == 0
+    )
 
 
 async def test_not_json_and_oversized_bodies_are_refused(stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=stack.url("intake")) as client:
-        not_json = await client.post("/v1/complaints", content=b"{not json", headers={"content-type": "application/json"})
-        huge = await client.post("/v1/complaints", content=b"x" * (200 * 1024), headers={"content-type": "application/json"})
+        not_json = await client.post(
+            "/v1/complaints", content=b"{not json", headers={"content-type": "application/json"}
+        )
+        huge = await client.post(
+            "/v1/complaints", content=b"x" * (200 * 1024), headers={"content-type": "application/json"}
+        )
     assert not_json.status_code == 400, not_json.text
     assert huge.status_code == 413, huge.text
 
@@ -70,9 +89,15 @@ async def test_poison_message_goes_to_the_dlq_and_the_consumer_keeps_going(stack
     await add_tenant(stack, tenant, {"poison-1": "community-standard"})
     topic = f"{stack.topic_prefix}complaints.received.community-standard"
     wrong_payload = {
-        "event_id": "01POISONPAYLOAD0000000000", "type": "ComplaintReceived", "schema_version": 1,
-        "occurred_at": "2026-11-23T10:00:00+08:00", "tenant_id": tenant, "estate_id": "poison-1",
-        "complaint_id": "poison-c1", "correlation_id": "x", "payload": {"text": 12},
+        "event_id": "01POISONPAYLOAD0000000000",
+        "type": "ComplaintReceived",
+        "schema_version": 1,
+        "occurred_at": "2026-11-23T10:00:00+08:00",
+        "tenant_id": tenant,
+        "estate_id": "poison-1",
+        "complaint_id": "poison-c1",
+        "correlation_id": "x",
+        "payload": {"text": 12},
     }
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap())
     await producer.start()
@@ -88,7 +113,7 @@ async def test_poison_message_goes_to_the_dlq_and_the_consumer_keeps_going(stack
 
     dead = await _read_topic(f"{topic}.dlq", want_keys={b"poison-raw", b"poison-c1"})
     assert set(dead) == {b"poison-raw", b"poison-c1"}
-    for key, headers in dead.items():
+    for headers in dead.values():
         assert headers["tousu-dlq-original-topic"] == topic
         assert headers["tousu-dlq-consumer"] in {"triage", "archive"}
     assert "not a Tousu envelope" in dead[b"poison-raw"]["tousu-dlq-error"]
@@ -96,13 +121,20 @@ async def test_poison_message_goes_to_the_dlq_and_the_consumer_keeps_going(stack
 
 
 async def _dispatched(stack: Stack, complaint_id: str) -> bool:
-    status = await stack.scalar("archive", "SELECT status FROM case_files WHERE complaint_id = :c", c=complaint_id)
+    status = await stack.scalar(
+        "archive", "SELECT status FROM case_files WHERE complaint_id = :c", c=complaint_id
+    )
     return status == "dispatched"
 
 
 async def _read_topic(topic: str, want_keys: set[bytes], timeout: float = 30) -> dict[bytes, dict[str, str]]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka_bootstrap(), auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=kafka_bootstrap(),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
     await consumer.start()
     found: dict[bytes, dict[str, str]] = {}
     try:
@@ -111,7 +143,9 @@ async def _read_topic(topic: str, want_keys: set[bytes], timeout: float = 30) ->
                 batch = await consumer.getmany(timeout_ms=500)
                 for records in batch.values():
                     for r in records:
-                        if r.key in want_keys and (r.key not in found or dict(r.headers).get("tousu-dlq-consumer") == b"triage"):
+                        if r.key in want_keys and (
+                            r.key not in found or dict(r.headers).get("tousu-dlq-consumer") == b"triage"
+                        ):
                             found[r.key] = {k: v.decode() for k, v in r.headers}
     finally:
         await consumer.stop()

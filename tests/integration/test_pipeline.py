@@ -6,7 +6,14 @@ import asyncio
 
 import httpx
 
-from tests.integration.harness import Stack, add_tenant, complaint, post_complaints, wait_until
+from tests.integration.harness import (
+    Stack,
+    add_tenant,
+    all_dispatched,
+    complaint,
+    post_complaints,
+    wait_until,
+)
 
 REGIMES = {
     "est-a": "community-standard",
@@ -15,12 +22,6 @@ REGIMES = {
     "est-d": "developer-customer-service",
     "est-e": "property-role-matrix",
 }
-
-
-async def archived_dispatched(stack: Stack, tenant: str) -> int:
-    return int(await stack.scalar(
-        "archive", "SELECT count(*) FROM case_files WHERE tenant_id = :t AND status = 'dispatched' AND event_count >= 3",
-        t=tenant))
 
 
 async def test_500_complaints_each_archived_with_one_work_order(stack: Stack) -> None:
@@ -32,7 +33,9 @@ async def test_500_complaints_each_archived_with_one_work_order(stack: Stack) ->
     ids = await post_complaints(stack, bodies)
 
     assert len(set(ids)) == 500
-    await wait_until(lambda: _all(stack, tenant, 500), timeout=120, what="500 dispatched cases in archive")
+    await wait_until(
+        lambda: all_dispatched(stack, tenant, 500), timeout=120, what="500 dispatched cases in archive"
+    )
     async with httpx.AsyncClient(base_url=stack.url("archive"), timeout=10) as client:
         cases = await asyncio.gather(*(client.get(f"/v1/complaints/{cid}") for cid in ids))
     for cid, response in zip(ids, cases, strict=True):
@@ -42,7 +45,9 @@ async def test_500_complaints_each_archived_with_one_work_order(stack: Stack) ->
         assert sorted(types) == ["ComplaintReceived", "ComplaintTriaged", "WorkOrderCreated"], (cid, types)
         assert case["status"] == "dispatched"
         assert case["regime"] == REGIMES[case["estate_id"]]
-    orders = await stack.rows("dispatch", "SELECT complaint_id FROM work_orders WHERE tenant_id = :t", t=tenant)
+    orders = await stack.rows(
+        "dispatch", "SELECT complaint_id FROM work_orders WHERE tenant_id = :t", t=tenant
+    )
     assert sorted(r.complaint_id for r in orders) == sorted(ids)
 
 
@@ -51,11 +56,15 @@ async def test_timeline_keeps_causal_order_and_masks_the_phone(stack: Stack) -> 
     await add_tenant(stack, tenant, {"tl-1": "property-role-matrix"})
     [cid] = await post_complaints(stack, [complaint(tenant, "tl-1", 7, text="電梯困人了，快來人")])
 
-    await wait_until(lambda: _all(stack, tenant, 1), timeout=60, what="the case in archive")
+    await wait_until(lambda: all_dispatched(stack, tenant, 1), timeout=60, what="the case in archive")
     async with httpx.AsyncClient(base_url=stack.url("archive")) as client:
         case = (await client.get(f"/v1/complaints/{cid}")).json()
     received, triaged, ordered = case["timeline"]
-    assert (received["type"], triaged["type"], ordered["type"]) == ("ComplaintReceived", "ComplaintTriaged", "WorkOrderCreated")
+    assert (received["type"], triaged["type"], ordered["type"]) == (
+        "ComplaintReceived",
+        "ComplaintTriaged",
+        "WorkOrderCreated",
+    )
     assert triaged["causation_id"] == received["event_id"]
     assert ordered["causation_id"] == triaged["event_id"]
     assert received["payload"]["contact"] == {"name": "李**", "phone": "139****0007"}
@@ -71,10 +80,7 @@ async def test_a_retried_channel_message_creates_one_complaint(stack: Stack) -> 
     ids = {r.json()["complaint_id"] for r in responses}
     assert len(ids) == 1
     assert sorted(r.status_code for r in responses).count(202) == 1
-    await wait_until(lambda: _all(stack, tenant, 1), timeout=60, what="the case in archive")
-    assert await stack.scalar("dispatch", "SELECT count(*) FROM work_orders WHERE tenant_id = :t", t=tenant) == 1
-
-
-async def _all(stack: Stack, tenant: str, n: int) -> bool | int:
-    got = await archived_dispatched(stack, tenant)
-    return True if got == n else got
+    await wait_until(lambda: all_dispatched(stack, tenant, 1), timeout=60, what="the case in archive")
+    assert (
+        await stack.scalar("dispatch", "SELECT count(*) FROM work_orders WHERE tenant_id = :t", t=tenant) == 1
+    )

@@ -51,7 +51,8 @@ async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSess
     async with engine.begin() as conn:
         await conn.run_sync(
             lambda c: SQLModel.metadata.create_all(
-                c, tables=[OutboxMessage.__table__, ProcessedEvent.__table__, Tally.__table__]  # type: ignore[list-item]
+                c,
+                tables=[OutboxMessage.__table__, ProcessedEvent.__table__, Tally.__table__],  # type: ignore[list-item]
             )
         )
     yield make_sessionmaker(engine)
@@ -60,8 +61,13 @@ async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSess
 
 def event(complaint_id: str) -> Envelope:
     return Envelope.new(
-        payload=WorkOrderCreated(work_order_id=f"w-{complaint_id}", department="engineering", category="facility"),
-        occurred_at=T0, tenant_id="t1", estate_id="e1", complaint_id=complaint_id,
+        payload=WorkOrderCreated(
+            work_order_id=f"w-{complaint_id}", department="engineering", category="facility"
+        ),
+        occurred_at=T0,
+        tenant_id="t1",
+        estate_id="e1",
+        complaint_id=complaint_id,
     )
 
 
@@ -76,11 +82,22 @@ async def count_up(ctx: HandlerContext, env: Envelope) -> None:
         tally = Tally(complaint_id=env.complaint_id)
         ctx.session.add(tally)
     tally.applied += 1
-    ctx.emit("echo", Envelope.new(payload=env.typed_payload(), occurred_at=ctx.clock.now(), tenant_id="t1",
-                                  estate_id="e1", complaint_id=env.complaint_id, caused_by=env))
+    ctx.emit(
+        "echo",
+        Envelope.new(
+            payload=env.typed_payload(),
+            occurred_at=ctx.clock.now(),
+            tenant_id="t1",
+            estate_id="e1",
+            complaint_id=env.complaint_id,
+            caused_by=env,
+        ),
+    )
 
 
-def processor(sessions: async_sessionmaker[AsyncSession], handler: Any = count_up, **kw: Any) -> BatchProcessor:
+def processor(
+    sessions: async_sessionmaker[AsyncSession], handler: Any = count_up, **kw: Any
+) -> BatchProcessor:
     return BatchProcessor("test", sessions, handler, VirtualClock(T0), Topics(), retry_delay_seconds=0, **kw)
 
 
@@ -103,7 +120,9 @@ async def test_a_redelivered_batch_changes_nothing(sessions: async_sessionmaker[
     assert len(await outbox(sessions, "echo")) == 2
 
 
-async def test_the_same_event_twice_in_one_batch_applies_once(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_the_same_event_twice_in_one_batch_applies_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     env = event("c1")
     result = await processor(sessions).process([record(env, 0), record(env, 1)])
     assert (result.applied, result.duplicates) == (1, 1)
@@ -138,7 +157,9 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_without_partial_w
         if env.complaint_id == "bad" or calls < 2:
             raise ValueError("boom")
 
-    result = await processor(sessions, flaky, max_attempts=3).process([record(event("ok"), 0), record(event("bad"), 1)])
+    result = await processor(sessions, flaky, max_attempts=3).process(
+        [record(event("ok"), 0), record(event("bad"), 1)]
+    )
     assert (result.applied, result.dead_lettered) == (1, 1)
     assert await tallies(sessions) == {"ok": 1}
     [dead] = await outbox(sessions, "workorders.events.dlq")
@@ -169,7 +190,9 @@ async def test_permanent_errors_skip_the_retries(sessions: async_sessionmaker[As
     assert calls == 1
 
 
-async def test_infrastructure_errors_fail_the_whole_batch_for_a_reread(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_infrastructure_errors_fail_the_whole_batch_for_a_reread(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     async def db_down(ctx: HandlerContext, env: Envelope) -> None:
         if env.complaint_id == "c2":
             raise OperationalError("SELECT 1", {}, Exception("connection refused"))
@@ -203,7 +226,9 @@ async def stage(sessions: async_sessionmaker[AsyncSession], n: int) -> None:
             s.add(OutboxMessage(topic=f"t{i % 2}", key=f"c{i}", value=str(i).encode(), created_at=T0))
 
 
-async def test_relay_publishes_in_commit_order_and_marks_sent(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_relay_publishes_in_commit_order_and_marks_sent(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     await stage(sessions, 5)
     producer = FakeProducer()
     relay = OutboxRelay(sessions, producer, VirtualClock(T0), postgres=False, batch_size=2)

@@ -13,8 +13,12 @@ NOW = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
 
 def received() -> Envelope:
     payload = ComplaintReceived(
-        regime="community-standard", channel=Channel.phone, text="电梯困人", room="3-1-1201",
-        contact=MaskedContact(name="王**", phone="138****5678"), received_at=NOW,
+        regime="community-standard",
+        channel=Channel.phone,
+        text="电梯困人",
+        room="3-1-1201",
+        contact=MaskedContact(name="王**", phone="138****5678"),
+        received_at=NOW,
     )
     return Envelope.new(payload=payload, occurred_at=NOW, tenant_id="t1", estate_id="e1", complaint_id="c1")
 
@@ -29,7 +33,11 @@ def test_caused_events_carry_the_chain() -> None:
     first = received()
     second = Envelope.new(
         payload=WorkOrderCreated(work_order_id="w1", department="engineering", category="facility"),
-        occurred_at=NOW, tenant_id="t1", estate_id="e1", complaint_id="c1", caused_by=first,
+        occurred_at=NOW,
+        tenant_id="t1",
+        estate_id="e1",
+        complaint_id="c1",
+        caused_by=first,
     )
     assert second.correlation_id == first.correlation_id
     assert second.causation_id == first.event_id

@@ -22,15 +22,37 @@ def test_placeholder_triage_maps_per_regime() -> None:
 
 def test_case_status_only_moves_forward() -> None:
     case = CaseFile(complaint_id="c", tenant_id="t", estate_id="e", status="new", updated_at=NOW)
-    apply(case, "WorkOrderCreated", WorkOrderCreated(work_order_id="w", department="engineering", category="facility"))
-    apply(case, "ComplaintTriaged", ComplaintTriaged(regime="r", topic="elevator", category="facility",
-                                                      department="engineering", confidence=1, classifier="x"))
-    assert (case.status, case.work_order_id, case.topic, case.event_count) == ("dispatched", "w", "elevator", 2)
+    apply(
+        case,
+        "WorkOrderCreated",
+        WorkOrderCreated(work_order_id="w", department="engineering", category="facility"),
+    )
+    apply(
+        case,
+        "ComplaintTriaged",
+        ComplaintTriaged(
+            regime="r",
+            topic="elevator",
+            category="facility",
+            department="engineering",
+            confidence=1,
+            classifier="x",
+        ),
+    )
+    assert (case.status, case.work_order_id, case.topic, case.event_count) == (
+        "dispatched",
+        "w",
+        "elevator",
+        2,
+    )
 
 
 def test_regime_selection() -> None:
     assert selected_regimes("all") == list(REGIME_IDS)
-    assert selected_regimes("property-role-matrix, community-standard") == ["property-role-matrix", "community-standard"]
+    assert selected_regimes("property-role-matrix, community-standard") == [
+        "property-role-matrix",
+        "community-standard",
+    ]
     with pytest.raises(ValueError, match="unknown regime"):
         selected_regimes("made-up")
 

@@ -31,7 +31,9 @@ def load_group(intake_url: str, group: dict[str, Any]) -> list[str]:
                 body["timezone"] = estate["timezone"]
             response = client.put(f"/v1/estates/{estate['estate_id']}", json=body)
             if response.status_code >= 400:
-                raise typer.BadParameter(f"estate {estate['estate_id']}: {response.status_code} {response.text}")
+                raise typer.BadParameter(
+                    f"estate {estate['estate_id']}: {response.status_code} {response.text}"
+                )
             loaded.append(estate["estate_id"])
     return loaded
 

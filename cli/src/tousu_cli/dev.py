@@ -34,7 +34,9 @@ def _wait_ready(procs: dict[str, subprocess.Popen[bytes]], timeout: float) -> No
         while pending:
             for name in sorted(pending):
                 if procs[name].poll() is not None:
-                    raise RuntimeError(f"{name} exited with code {procs[name].returncode}; see .run/logs/{name}.log")
+                    raise RuntimeError(
+                        f"{name} exited with code {procs[name].returncode}; see .run/logs/{name}.log"
+                    )
                 try:
                     if client.get(f"http://127.0.0.1:{DEFAULT_PORTS[name]}/health/ready").status_code == 200:
                         pending.discard(name)

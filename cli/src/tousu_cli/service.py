@@ -9,6 +9,8 @@ app = typer.Typer(help="Run one service in this process (what a Kubernetes pod r
 
 
 @app.command("run")
-def run(name: str = typer.Argument(help="intake, triage, dispatch, sla-monitor, callback or archive")) -> None:
+def run(
+    name: str = typer.Argument(help="intake, triage, dispatch, sla-monitor, callback or archive"),
+) -> None:
     """Run a service; settings come from TOUSU_* environment variables."""
     serve(spec_of(name))

@@ -21,4 +21,4 @@ MODULES = {
 def spec_of(name: str) -> ServiceSpec:
     if name not in MODULES:
         raise typer.BadParameter(f"unknown service {name!r}; one of: {', '.join(MODULES)}")
-    return importlib.import_module(MODULES[name]).SPEC  # type: ignore[no-any-return]
+    return importlib.import_module(MODULES[name]).SPEC

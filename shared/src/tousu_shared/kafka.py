@@ -8,6 +8,7 @@ with send futures it can gather, and ``enable_idempotence``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -32,10 +33,8 @@ async def ensure_topics(bootstrap: str, topics: Sequence[str], partitions: int) 
         existing = set(await admin.list_topics())
         missing = [t for t in dict.fromkeys(topics) if t not in existing]
         for topic in missing:  # one by one: a concurrent creator only fails its own topic
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
-            except TopicAlreadyExistsError:
-                pass
     finally:
         await admin.close()
 
@@ -94,7 +93,11 @@ def subscribe_batch(
             # Not the message's fault (database or broker away): rewind and read it again.
             failures += 1
             delay = min(0.2 * 2**failures, 5.0)
-            log.warning("batch failed, will be read again", consumer=processor.consumer,
-                        error=f"{type(exc).__name__}: {exc}", retry_in_s=delay)
+            log.warning(
+                "batch failed, will be read again",
+                consumer=processor.consumer,
+                error=f"{type(exc).__name__}: {exc}",
+                retry_in_s=delay,
+            )
             await asyncio.sleep(delay)
             raise

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from tousu_archive.handlers import on_any_event
 from tousu_archive.routes import get_case, list_cases
+from tousu_shared.contracts.topics import Topics
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
 
 
-def _every_topic(topics, regimes):  # type: ignore[no-untyped-def]
-    return [topics.received(r) for r in regimes] + [topics.triaged, topics.workorders, topics.sla, topics.callbacks]
+def _every_topic(topics: Topics, regimes: list[str]) -> list[str]:
+    return [topics.received(r) for r in regimes] + [
+        topics.triaged,
+        topics.workorders,
+        topics.sla,
+        topics.callbacks,
+    ]
 
 
 SPEC = ServiceSpec(

@@ -8,7 +8,11 @@ from tousu_archive.models import CaseFile
 
 # Status only moves forward: a late-arriving earlier event does not turn it back.
 _STATUS_ORDER = ("received", "triaged", "dispatched")
-_STATUS_OF = {"ComplaintReceived": "received", "ComplaintTriaged": "triaged", "WorkOrderCreated": "dispatched"}
+_STATUS_OF = {
+    "ComplaintReceived": "received",
+    "ComplaintTriaged": "triaged",
+    "WorkOrderCreated": "dispatched",
+}
 _FIELDS_OF: dict[str, tuple[str, ...]] = {
     "ComplaintReceived": ("regime", "channel", "room", "received_at"),
     "ComplaintTriaged": ("regime", "topic", "category", "department"),

@@ -10,17 +10,26 @@ async def on_any_event(ctx: HandlerContext, event: Envelope) -> None:
     now = ctx.clock.now()
     case = await ctx.session.get(CaseFile, event.complaint_id)
     if case is None:
-        case = CaseFile(complaint_id=event.complaint_id, tenant_id=event.tenant_id,
-                        estate_id=event.estate_id, status="new", updated_at=now)
+        case = CaseFile(
+            complaint_id=event.complaint_id,
+            tenant_id=event.tenant_id,
+            estate_id=event.estate_id,
+            status="new",
+            updated_at=now,
+        )
         ctx.session.add(case)
     payload = event.typed_payload()
     apply(case, event.type, payload)
     case.updated_at = now
     ctx.session.add(
         CaseEvent(
-            event_id=event.event_id, complaint_id=event.complaint_id, type=event.type,
-            schema_version=event.schema_version, topic=ctx.record_topic,
-            occurred_at=event.occurred_at, causation_id=event.causation_id,
+            event_id=event.event_id,
+            complaint_id=event.complaint_id,
+            type=event.type,
+            schema_version=event.schema_version,
+            topic=ctx.record_topic,
+            occurred_at=event.occurred_at,
+            causation_id=event.causation_id,
             payload=payload.model_dump_json(),
         )
     )

@@ -36,7 +36,9 @@ class CaseEvent(SQLModel, table=True):
 
     __tablename__ = "case_events"
 
-    id: int | None = Field(default=None, sa_column=sa.Column(_BIGINT_PK, primary_key=True, autoincrement=True))
+    id: int | None = Field(
+        default=None, sa_column=sa.Column(_BIGINT_PK, primary_key=True, autoincrement=True)
+    )
     event_id: str = Field(max_length=64, sa_column_kwargs={"unique": True})
     complaint_id: str = Field(index=True, max_length=64)
     type: str = Field(max_length=100)

@@ -8,7 +8,8 @@ import orjson
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import col, select
 
 from tousu_archive.models import CaseEvent, CaseFile
 from tousu_shared.runtime.service import runtime_of
@@ -23,12 +24,19 @@ async def get_case(request: Request[Any, Any, Any], complaint_id: str) -> dict[s
         if case is None:
             raise NotFoundException(f"no complaint {complaint_id!r} in the archive (yet)")
         events = await session.scalars(
-            select(CaseEvent).where(CaseEvent.complaint_id == complaint_id)
-            .order_by(CaseEvent.occurred_at, CaseEvent.id)  # type: ignore[arg-type]
+            select(CaseEvent)
+            .where(CaseEvent.complaint_id == complaint_id)
+            .order_by(col(CaseEvent.occurred_at), col(CaseEvent.id))
         )
         timeline = [
-            {"event_id": e.event_id, "type": e.type, "occurred_at": e.occurred_at.isoformat(),
-             "topic": e.topic, "causation_id": e.causation_id, "payload": orjson.loads(e.payload)}
+            {
+                "event_id": e.event_id,
+                "type": e.type,
+                "occurred_at": e.occurred_at.isoformat(),
+                "topic": e.topic,
+                "causation_id": e.causation_id,
+                "payload": orjson.loads(e.payload),
+            }
             for e in events
         ]
     summary = case.model_dump(mode="json")
@@ -54,8 +62,9 @@ async def list_cases(
     async with rt.sessions() as session:
         total = await session.scalar(select(func.count()).select_from(query.subquery()))
         rows = await session.scalars(
-            query.order_by(CaseFile.received_at.desc().nulls_last(), CaseFile.complaint_id)  # type: ignore[union-attr]
-            .limit(limit).offset(offset)
+            query.order_by(col(CaseFile.received_at).desc().nulls_last(), col(CaseFile.complaint_id))
+            .limit(limit)
+            .offset(offset)
         )
         items = [row.model_dump(mode="json") for row in rows]
     return {"total": total, "limit": limit, "offset": offset, "items": items}

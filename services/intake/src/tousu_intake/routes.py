@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from litestar import Request, Response, get, post, put
 from litestar.exceptions import ClientException
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 
 from tousu_intake.models import Complaint, Estate
 from tousu_intake.schemas import ComplaintAccepted, ComplaintIn, EstateIn
@@ -48,7 +48,9 @@ async def put_estate(request: Request[Any, Any, Any], estate_id: str, data: Esta
 async def list_estates(request: Request[Any, Any, Any], tenant_id: str) -> list[dict[str, Any]]:
     rt = runtime_of(request)
     async with rt.sessions() as session:
-        rows = await session.scalars(select(Estate).where(Estate.tenant_id == tenant_id).order_by(Estate.estate_id))
+        rows = await session.scalars(
+            select(Estate).where(Estate.tenant_id == tenant_id).order_by(Estate.estate_id)
+        )
         return [row.model_dump() for row in rows]
 
 
@@ -60,7 +62,9 @@ async def post_complaint(request: Request[Any, Any, Any], data: ComplaintIn) -> 
     """
     rt = runtime_of(request)
     if len(data.text) > rt.settings.max_text_chars:
-        raise Unprocessable(f"text is {len(data.text)} characters; at most {rt.settings.max_text_chars} are accepted")
+        raise Unprocessable(
+            f"text is {len(data.text)} characters; at most {rt.settings.max_text_chars} are accepted"
+        )
     if data.source_message_id and (known := await _find_by_source(request, data)):
         return _accepted(known, duplicate=True)
     now = rt.clock.now()
@@ -98,16 +102,21 @@ async def post_complaint(request: Request[Any, Any, Any], data: ComplaintIn) -> 
 def _received_event(c: Complaint) -> Envelope:
     payload = ComplaintReceived(
         regime=c.regime,
-        channel=c.channel,  # type: ignore[arg-type]
+        channel=c.channel,
         text=c.text,
         room=c.room,
-        contact=MaskedContact(name=mask_name(c.contact_name) if c.contact_name else None, phone=mask_phone(c.contact_phone)),
+        contact=MaskedContact(
+            name=mask_name(c.contact_name) if c.contact_name else None, phone=mask_phone(c.contact_phone)
+        ),
         received_at=c.received_at,
         source_message_id=c.source_message_id,
     )
     return Envelope.new(
-        payload=payload, occurred_at=c.received_at, tenant_id=c.tenant_id,
-        estate_id=c.estate_id, complaint_id=c.complaint_id,
+        payload=payload,
+        occurred_at=c.received_at,
+        tenant_id=c.tenant_id,
+        estate_id=c.estate_id,
+        complaint_id=c.complaint_id,
     )
 
 
@@ -116,13 +125,15 @@ async def _find_by_source(request: Request[Any, Any, Any], data: ComplaintIn) ->
     async with rt.sessions() as session:
         return await session.scalar(
             select(Complaint).where(
-                Complaint.tenant_id == data.tenant_id,
-                Complaint.channel == data.channel.value,
-                Complaint.source_message_id == data.source_message_id,
+                col(Complaint.tenant_id) == data.tenant_id,
+                col(Complaint.channel) == data.channel.value,
+                col(Complaint.source_message_id) == data.source_message_id,
             )
         )
 
 
 def _accepted(c: Complaint, *, duplicate: bool) -> Response[ComplaintAccepted]:
-    body = ComplaintAccepted(complaint_id=c.complaint_id, status="received", regime=c.regime, duplicate=duplicate)
+    body = ComplaintAccepted(
+        complaint_id=c.complaint_id, status="received", regime=c.regime, duplicate=duplicate
+    )
     return Response(body, status_code=HTTP_200_OK if duplicate else HTTP_202_ACCEPTED)

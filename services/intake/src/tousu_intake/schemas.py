@@ -26,7 +26,9 @@ class ComplaintIn(BaseModel):
     room: str | None = Field(default=None, max_length=40, description="Building-unit-room, e.g. 7-1-1103")
     contact: ContactIn
     source_message_id: str | None = Field(
-        default=None, max_length=128, description="The channel's message id: a retried delivery creates no second complaint"
+        default=None,
+        max_length=128,
+        description="The channel's message id: a retried delivery creates no second complaint",
     )
 
 

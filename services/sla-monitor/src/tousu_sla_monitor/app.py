@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tousu_sla_monitor.handlers import on_lifecycle_event
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
+from tousu_sla_monitor.handlers import on_lifecycle_event
 
 SPEC = ServiceSpec(
     name="sla-monitor",
@@ -11,7 +11,11 @@ SPEC = ServiceSpec(
     migrations="tousu_sla_monitor.migrations",
     writes=lambda topics, regimes: [topics.sla],
     subscriptions=[
-        Subscription("sla-monitor", lambda topics, regimes: [topics.triaged, topics.workorders, topics.callbacks], on_lifecycle_event),
+        Subscription(
+            "sla-monitor",
+            lambda topics, regimes: [topics.triaged, topics.workorders, topics.callbacks],
+            on_lifecycle_event,
+        ),
     ],
 )
 

@@ -8,8 +8,12 @@ from tousu_sla_monitor.models import SlaObservedCase
 async def on_lifecycle_event(ctx: HandlerContext, event: Envelope) -> None:
     case = await ctx.session.get(SlaObservedCase, event.complaint_id)
     if case is None:
-        case = SlaObservedCase(complaint_id=event.complaint_id, tenant_id=event.tenant_id,
-                            last_event_type=event.type, updated_at=ctx.clock.now())
+        case = SlaObservedCase(
+            complaint_id=event.complaint_id,
+            tenant_id=event.tenant_id,
+            last_event_type=event.type,
+            updated_at=ctx.clock.now(),
+        )
         ctx.session.add(case)
     case.last_event_type = event.type
     case.events_seen += 1

@@ -11,8 +11,12 @@ SPEC = ServiceSpec(
     migrations="tousu_triage.migrations",
     writes=lambda topics, regimes: [topics.triaged],
     subscriptions=[
-        Subscription("triage", lambda topics, regimes: [topics.received(r) for r in regimes], on_received,
-                     group_per_regime=True),
+        Subscription(
+            "triage",
+            lambda topics, regimes: [topics.received(r) for r in regimes],
+            on_received,
+            group_per_regime=True,
+        ),
     ],
 )
 

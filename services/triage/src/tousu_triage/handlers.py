@@ -20,17 +20,32 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
     now = ctx.clock.now()
     ctx.session.add(
         TriageResult(
-            complaint_id=event.complaint_id, regime=received.regime, topic=result.topic,
-            category=result.category, department=result.department,
-            confidence=result.confidence, triaged_at=now,
+            complaint_id=event.complaint_id,
+            regime=received.regime,
+            topic=result.topic,
+            category=result.category,
+            department=result.department,
+            confidence=result.confidence,
+            triaged_at=now,
         )
     )
     payload = ComplaintTriaged(
-        regime=received.regime, topic=result.topic, category=result.category,
-        department=result.department, confidence=result.confidence,
-        reasons=result.reasons, classifier=CLASSIFIER,
+        regime=received.regime,
+        topic=result.topic,
+        category=result.category,
+        department=result.department,
+        confidence=result.confidence,
+        reasons=result.reasons,
+        classifier=CLASSIFIER,
     )
-    ctx.emit(ctx.topics.triaged, Envelope.new(
-        payload=payload, occurred_at=now, tenant_id=event.tenant_id,
-        estate_id=event.estate_id, complaint_id=event.complaint_id, caused_by=event,
-    ))
+    ctx.emit(
+        ctx.topics.triaged,
+        Envelope.new(
+            payload=payload,
+            occurred_at=now,
+            tenant_id=event.tenant_id,
+            estate_id=event.estate_id,
+            complaint_id=event.complaint_id,
+            caused_by=event,
+        ),
+    )

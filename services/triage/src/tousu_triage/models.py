@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tousu_shared.db.types import utc_column

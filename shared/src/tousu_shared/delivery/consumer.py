@@ -23,12 +23,13 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from tousu_shared.clock import Clock
 from tousu_shared.contracts.envelope import Envelope, EnvelopeError, decode_envelope
 from tousu_shared.contracts.topics import Topics
-from tousu_shared.delivery.faults import crash_point
 from tousu_shared.delivery.errors import PermanentError, is_transient
+from tousu_shared.delivery.faults import crash_point
 from tousu_shared.delivery.outbox import add_event, add_raw
 from tousu_shared.delivery.tables import ProcessedEvent
 from tousu_shared.logging import get_logger
@@ -105,12 +106,13 @@ class BatchProcessor:
                     result.duplicates += 1
                     continue
                 done.add(key)  # the relay may resend an event within one batch
+                failure: BaseException | None = error
                 if envelope is not None:
-                    error, attempts = await self._apply(session, record, envelope)
+                    failure, attempts = await self._apply(session, record, envelope)
                 else:
                     attempts = 1
-                if error is not None:
-                    self._dead_letter(session, record, error, attempts, now)
+                if failure is not None:
+                    self._dead_letter(session, record, failure, attempts, now)
                     result.dead_lettered += 1
                 else:
                     result.applied += 1
@@ -123,9 +125,9 @@ class BatchProcessor:
 
     async def _already_processed(self, session: AsyncSession, keys: list[str]) -> set[str]:
         rows = await session.scalars(
-            select(ProcessedEvent.event_id).where(
-                ProcessedEvent.consumer == self.consumer,
-                ProcessedEvent.event_id.in_(keys),  # type: ignore[attr-defined]
+            select(col(ProcessedEvent.event_id)).where(
+                col(ProcessedEvent.consumer) == self.consumer,
+                col(ProcessedEvent.event_id).in_(keys),
             )
         )
         return set(rows)
@@ -177,8 +179,14 @@ class BatchProcessor:
         )
         key = _text(record.key) or "unkeyed"
         add_raw(session, Topics.dlq(record.topic), key[:64], record.value or b"", headers, now)
-        log.error("message dead-lettered", consumer=self.consumer, topic=record.topic,
-                  partition=record.partition, offset=record.offset, error=headers["tousu-dlq-error"])
+        log.error(
+            "message dead-lettered",
+            consumer=self.consumer,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=headers["tousu-dlq-error"],
+        )
 
 
 def _decode(record: Record) -> tuple[Record, Envelope | None, EnvelopeError | None]:

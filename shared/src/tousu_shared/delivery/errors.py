@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 
 class PermanentError(Exception):
@@ -12,6 +13,8 @@ class PermanentError(Exception):
 def is_transient(exc: BaseException) -> bool:
     """Infrastructure trouble: the database or network is away. Retry the batch later;
     the message itself is not at fault and must not be dead-lettered."""
-    if isinstance(exc, (OperationalError, DisconnectionError, PoolTimeout, ConnectionError, TimeoutError, OSError)):
+    if isinstance(
+        exc, (OperationalError, DisconnectionError, PoolTimeout, ConnectionError, TimeoutError, OSError)
+    ):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated

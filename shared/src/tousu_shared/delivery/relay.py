@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import orjson
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from tousu_shared.clock import Clock
 from tousu_shared.delivery.faults import crash_point
@@ -84,13 +85,21 @@ class OutboxRelay:
     async def relay_batch(self) -> int:
         """Publish one batch of unsent rows; return how many were published."""
         async with self._sessions() as session, session.begin():
-            if self._postgres and not await session.scalar(select(func.pg_try_advisory_xact_lock(_RELAY_LOCK))):
+            if self._postgres and not await session.scalar(
+                select(func.pg_try_advisory_xact_lock(_RELAY_LOCK))
+            ):
                 return 0
             rows = (
                 await session.execute(
-                    select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.key, OutboxMessage.value, OutboxMessage.headers)
-                    .where(OutboxMessage.sent_at.is_(None))  # type: ignore[union-attr]
-                    .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+                    select(
+                        col(OutboxMessage.id),
+                        col(OutboxMessage.topic),
+                        col(OutboxMessage.key),
+                        col(OutboxMessage.value),
+                        col(OutboxMessage.headers),
+                    )
+                    .where(col(OutboxMessage.sent_at).is_(None))
+                    .order_by(col(OutboxMessage.id))
                     .limit(self._batch_size)
                 )
             ).all()
@@ -109,7 +118,7 @@ class OutboxRelay:
             crash_point("relay-after-send")
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_([row.id for row in rows]))  # type: ignore[union-attr]
+                .where(col(OutboxMessage.id).in_([row.id for row in rows]))
                 .values(sent_at=self._clock.now())
             )
         self.published += len(rows)
@@ -118,7 +127,7 @@ class OutboxRelay:
     async def purge_sent(self) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(
-                delete(OutboxMessage).where(OutboxMessage.sent_at < self._clock.now() - self._keep)  # type: ignore[operator]
+                delete(OutboxMessage).where(col(OutboxMessage.sent_at) < self._clock.now() - self._keep)
             )
 
     async def _run(self) -> None:

@@ -24,7 +24,9 @@ class OutboxMessage(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, sa_column=sa.Column(_BIGINT_PK, primary_key=True, autoincrement=True))
+    id: int | None = Field(
+        default=None, sa_column=sa.Column(_BIGINT_PK, primary_key=True, autoincrement=True)
+    )
     topic: str = Field(max_length=255)
     key: str = Field(max_length=64)
     value: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))

@@ -83,7 +83,9 @@ class Runtime:
     processors: list[BatchProcessor] = field(default_factory=list)
 
 
-def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None, clock: Clock | None = None) -> Litestar:
+def build_app(
+    spec: ServiceSpec, settings: ServiceSettings | None = None, clock: Clock | None = None
+) -> Litestar:
     settings = settings or ServiceSettings()
     engine = make_engine(settings.database_url_for(spec.name))
     runtime = Runtime(
@@ -118,20 +120,35 @@ def _lifespan(rt: Runtime) -> Callable[[Litestar], Any]:
         producer = make_producer(s.kafka_bootstrap)
         await producer.start()
         rt.relay = OutboxRelay(
-            rt.sessions, producer, rt.clock, postgres=is_postgres(rt.engine),
-            batch_size=s.relay_batch_size, poll_seconds=s.relay_poll_seconds, keep_seconds=s.outbox_keep_seconds,
+            rt.sessions,
+            producer,
+            rt.clock,
+            postgres=is_postgres(rt.engine),
+            batch_size=s.relay_batch_size,
+            poll_seconds=s.relay_poll_seconds,
+            keep_seconds=s.outbox_keep_seconds,
         )
         rt.relay.start()
         broker = make_broker(s.kafka_bootstrap, s.graceful_timeout_seconds)
         for sub in rt.spec.subscriptions:
             consumer = sub.name_for(rt.regimes)
             processor = BatchProcessor(
-                consumer, rt.sessions, sub.handler, rt.clock, rt.topics,
-                max_attempts=s.consumer_max_attempts, on_committed=rt.relay.wake,
+                consumer,
+                rt.sessions,
+                sub.handler,
+                rt.clock,
+                rt.topics,
+                max_attempts=s.consumer_max_attempts,
+                on_committed=rt.relay.wake,
             )
             rt.processors.append(processor)
-            subscribe_batch(broker, sub.topics(rt.topics, rt.regimes), s.group_id(consumer),
-                            processor, s.consumer_max_records)
+            subscribe_batch(
+                broker,
+                sub.topics(rt.topics, rt.regimes),
+                s.group_id(consumer),
+                processor,
+                s.consumer_max_records,
+            )
         if rt.spec.subscriptions:
             await broker.start()
         rt.ready = True
@@ -151,7 +168,7 @@ def _lifespan(rt: Runtime) -> Callable[[Litestar], Any]:
 
 
 def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 @get("/health/live", include_in_schema=False)
@@ -175,8 +192,10 @@ async def ready(request: Request[Any, Any, Any]) -> dict[str, str]:
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A bug or an outage: log it, and tell the client plainly; transactions were rolled back."""
     log.exception("unhandled error", path=request.url.path)
-    return Response({"status_code": 500, "detail": "internal error; nothing was saved"},
-                    status_code=HTTP_500_INTERNAL_SERVER_ERROR)
+    return Response(
+        {"status_code": 500, "detail": "internal error; nothing was saved"},
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+    )
 
 
 def serve(spec: ServiceSpec) -> None:

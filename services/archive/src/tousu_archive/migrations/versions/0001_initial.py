@@ -35,7 +35,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "case_events",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+        ),
         sa.Column("event_id", sa.String(64), nullable=False, unique=True),
         sa.Column("complaint_id", sa.String(64), nullable=False, index=True),
         sa.Column("type", sa.String(100), nullable=False),
