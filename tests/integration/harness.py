@@ -247,9 +247,8 @@ async def wait_until(predicate: Any, timeout: float, what: str, interval: float 
 _DISPATCHED = (
     "SELECT count(*) FROM case_files WHERE tenant_id = :t AND status = 'dispatched' AND event_count >= 3"
 )
-_DEAD_LETTERS = (
-    "SELECT count(*) FROM outbox WHERE topic LIKE '%.dlq' AND position(:t in convert_from(value, 'UTF8')) > 0"
-)
+# Outbox values are bytes and a DLQ may hold any bytes at all: search them as bytes.
+_MENTIONING = "SELECT count(*) FROM outbox WHERE position(convert_to(:t, 'UTF8') in value) > 0"
 
 
 async def all_dispatched(stack: Stack, tenant: str, n: int) -> bool | int:
@@ -258,6 +257,7 @@ async def all_dispatched(stack: Stack, tenant: str, n: int) -> bool | int:
     return True if got == n else got
 
 
-async def dead_letters(stack: Stack, service: str, tenant: str) -> int:
-    """Messages of ``tenant`` that ``service`` sent to a DLQ."""
-    return int(await stack.scalar(service, _DEAD_LETTERS, t=f'"tenant_id":"{tenant}"'))
+async def outbox_rows(stack: Stack, service: str, tenant: str, *, dlq_only: bool) -> int:
+    """Outbox rows of ``service`` that carry an event of ``tenant`` (only DLQ ones if asked)."""
+    sql = _MENTIONING + (" AND topic LIKE '%.dlq'" if dlq_only else "")
+    return int(await stack.scalar(service, sql, t=f'"tenant_id":"{tenant}"'))
