@@ -256,3 +256,43 @@ async def test_relay_purges_only_old_sent_rows(sessions: async_sessionmaker[Asyn
     async with sessions() as s:
         left = list(await s.scalars(select(OutboxMessage)))
     assert [(m.value, m.sent_at) for m in left] == [(b"0", None)]
+
+
+class BreaksOnBigBatches(BatchProcessor):
+    """Fails at batch level (outside any handler) for batches, or for one poisoned key."""
+
+    def __init__(self, *args: Any, bad_key: str = "", **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.bad_key = bad_key
+
+    async def process(self, records: Any) -> Any:
+        if len(records) > 1 or any(self.bad_key.encode() in (r.value or b"") for r in records):
+            raise ValueError("refused at batch level")
+        return await super().process(records)
+
+
+async def test_a_batch_that_fails_outside_the_handlers_is_split_not_stalled(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    bad, good = event("bad"), event("good")
+    proc = BreaksOnBigBatches(
+        "test", sessions, count_up, VirtualClock(T0), Topics(), retry_delay_seconds=0, bad_key=bad.event_id
+    )
+    result = await proc.process_or_isolate([record(good, 0), record(bad, 1)])
+    assert (result.applied, result.dead_lettered) == (1, 1)
+    assert await tallies(sessions) == {"good": 1}
+    [dead] = await outbox(sessions, "workorders.events.dlq")
+    assert orjson.loads(dead.headers)["tousu-dlq-error"] == "ValueError: refused at batch level"
+
+
+async def test_infrastructure_errors_are_not_split_but_raised(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async def db_down(ctx: HandlerContext, env: Envelope) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    with pytest.raises(OperationalError):
+        await processor(sessions, db_down).process_or_isolate(
+            [record(event("c1"), 0), record(event("c2"), 1)]
+        )
+    assert await outbox(sessions, "workorders.events.dlq") == []

@@ -87,7 +87,7 @@ def subscribe_batch(
         if not isinstance(records, tuple):
             records = (records,)
         try:
-            await processor.process(records)
+            await processor.process_or_isolate(records)
             failures = 0
         except Exception as exc:
             # Not the message's fault (database or broker away): rewind and read it again.

@@ -40,12 +40,5 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
     )
     ctx.emit(
         ctx.topics.triaged,
-        Envelope.new(
-            payload=payload,
-            occurred_at=now,
-            tenant_id=event.tenant_id,
-            estate_id=event.estate_id,
-            complaint_id=event.complaint_id,
-            caused_by=event,
-        ),
+        event.follow_up(payload, now),
     )

@@ -62,6 +62,17 @@ class Envelope(BaseModel):
             payload=payload.model_dump(mode="json"),
         )
 
+    def follow_up(self, payload: BaseModel, occurred_at: datetime) -> Envelope:
+        """The next event of the same case, caused by this one."""
+        return Envelope.new(
+            payload=payload,
+            occurred_at=occurred_at,
+            tenant_id=self.tenant_id,
+            estate_id=self.estate_id,
+            complaint_id=self.complaint_id,
+            caused_by=self,
+        )
+
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()
 

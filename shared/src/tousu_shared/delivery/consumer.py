@@ -94,6 +94,33 @@ class BatchProcessor:
         self._retry_delay = retry_delay_seconds
         self._on_committed = on_committed
 
+    async def process_or_isolate(self, records: Sequence[Record]) -> BatchResult:
+        """Process the batch; if it fails for a reason that is not the infrastructure's
+        (a bug, a value the database refuses at commit), process its records one by one
+        and dead-letter the one that still fails, so one record cannot stall a partition."""
+        try:
+            return await self.process(records)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.error(
+                "batch failed; retrying its records one by one",
+                consumer=self.consumer,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        total = BatchResult()
+        for record in records:
+            try:
+                result = await self.process([record])
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                result = await self._dead_letter_alone(record, exc)
+            total.applied += result.applied
+            total.duplicates += result.duplicates
+            total.dead_lettered += result.dead_lettered
+        return total
+
     async def process(self, records: Sequence[Record]) -> BatchResult:
         decoded = [_decode(r) for r in records]
         keys = [env.event_id if env else _poison_key(r) for r, env, _ in decoded]
@@ -122,6 +149,18 @@ class BatchProcessor:
             log.info("skipped already-processed events", consumer=self.consumer, duplicates=result.duplicates)
         self._on_committed()
         return result
+
+    async def _dead_letter_alone(self, record: Record, error: BaseException) -> BatchResult:
+        _, envelope, _ = _decode(record)
+        key = envelope.event_id if envelope else _poison_key(record)
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            if await self._already_processed(session, [key]):
+                return BatchResult(duplicates=1)
+            self._dead_letter(session, record, error, 1, now)
+            session.add(ProcessedEvent(consumer=self.consumer, event_id=key, processed_at=now))
+        self._on_committed()
+        return BatchResult(dead_lettered=1)
 
     async def _already_processed(self, session: AsyncSession, keys: list[str]) -> set[str]:
         rows = await session.scalars(

@@ -41,7 +41,7 @@ class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "processed_events"
 
     consumer: str = Field(primary_key=True, max_length=100)
-    event_id: str = Field(primary_key=True, max_length=200)
+    event_id: str = Field(primary_key=True, max_length=300)
     processed_at: datetime = Field(sa_column=utc_column())
 
 
@@ -68,7 +68,7 @@ def create_delivery_tables(op: Any) -> None:
     op.create_table(
         "processed_events",
         sa.Column("consumer", sa.String(100), primary_key=True),
-        sa.Column("event_id", sa.String(200), primary_key=True),
+        sa.Column("event_id", sa.String(300), primary_key=True),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
     )
 
