@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 started_kafka=0
 cleanup() { if [ "$started_kafka" = 1 ]; then bash scripts/kafka.sh stop; fi; }
 trap cleanup EXIT
-trap 'exit 130' INT
+trap 'exit 0' INT  # Ctrl-C is how a local run is meant to end
 trap 'exit 143' TERM
 
 bash scripts/kafka.sh status >/dev/null || started_kafka=1 # only stop what we started
