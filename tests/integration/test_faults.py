@@ -105,18 +105,24 @@ async def _assert_each_complaint_once(stack: Stack, tenant: str, ids: list[str])
         )
         == n
     )
-    seen = await stack.rows(
-        "sla-monitor", "SELECT events_seen FROM sla_observed WHERE tenant_id = :t", t=tenant
-    )
-    assert [r.events_seen for r in seen] == [2] * n  # ComplaintTriaged + WorkOrderCreated
-    seen = await stack.rows(
-        "callback", "SELECT events_seen FROM callback_observed WHERE tenant_id = :t", t=tenant
-    )
-    assert [r.events_seen for r in seen] == [1] * n  # WorkOrderCreated
+    for service, table, events in (("sla-monitor", "sla_observed", 2), ("callback", "callback_observed", 1)):
+        await wait_until(
+            lambda s=service, tb=table, e=events: _observed(stack, s, tb, tenant, n * e),
+            60,
+            f"{service} catch-up",
+        )
+        seen = await stack.rows(service, f"SELECT events_seen FROM {table} WHERE tenant_id = :t", t=tenant)
+        assert [r.events_seen for r in seen] == [events] * n
     # Nothing of this tenant went to a dead-letter queue on the way (a second apply of an
     # event would have hit a unique key and ended there).
     for service in stack.services:
         assert await outbox_rows(stack, service, tenant, dlq_only=True) == 0, service
+
+
+async def _observed(stack: Stack, service: str, table: str, tenant: str, total: int) -> bool | int:
+    sql = f"SELECT coalesce(sum(events_seen), 0) FROM {table} WHERE tenant_id = :t"
+    got = int(await stack.scalar(service, sql, t=tenant))
+    return True if got >= total else got
 
 
 async def _progress(stack: Stack, victim: str, tenant: str, at_least: int) -> bool | int:

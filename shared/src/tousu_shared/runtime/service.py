@@ -13,7 +13,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -22,18 +22,19 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tousu_shared.clock import Clock, SystemClock
 from tousu_shared.contracts.topics import Topics
-from tousu_shared.db.engine import is_postgres, make_engine, make_sessionmaker
-from tousu_shared.db.migrate import upgrade
-from tousu_shared.delivery.consumer import BatchProcessor, Handler
+from tousu_shared.db.engine import make_engine, make_sessionmaker
+from tousu_shared.delivery.consumer import Handler
 from tousu_shared.delivery.relay import OutboxRelay
-from tousu_shared.kafka import ensure_topics, make_broker, make_producer, subscribe_batch
 from tousu_shared.logging import configure_logging, get_logger
 from tousu_shared.regimes import REGIME_IDS, selected_regimes
+from tousu_shared.runtime import lifecycle
+from tousu_shared.runtime.lifecycle import Lifecycle
 from tousu_shared.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -80,7 +81,7 @@ class Runtime:
     regimes: list[str]
     relay: OutboxRelay | None = None
     ready: bool = False
-    processors: list[BatchProcessor] = field(default_factory=list)
+    lifecycle: Lifecycle | None = None
 
 
 def build_app(
@@ -104,67 +105,33 @@ def build_app(
         openapi_config=OpenAPIConfig(title=spec.title or f"Tousu {spec.name}", version="0.1.0"),
         request_max_body_size=settings.max_body_bytes,
         exception_handlers={HTTP_500_INTERNAL_SERVER_ERROR: _unexpected_error},
+        before_request=_refuse_until_ready,
     )
 
 
 def _lifespan(rt: Runtime) -> Callable[[Litestar], Any]:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        s = rt.settings
-        if s.auto_migrate:
-            await upgrade(rt.engine, rt.spec.migrations)
-        written = rt.spec.writes(rt.topics, rt.regimes)
-        read = [t for sub in rt.spec.subscriptions for t in sub.topics(rt.topics, rt.regimes)]
-        dlqs = [Topics.dlq(t) for t in read]
-        await ensure_topics(s.kafka_bootstrap, [*written, *read, *dlqs], s.topic_partitions)
-        producer = make_producer(s.kafka_bootstrap)
-        await producer.start()
-        rt.relay = OutboxRelay(
-            rt.sessions,
-            producer,
-            rt.clock,
-            postgres=is_postgres(rt.engine),
-            batch_size=s.relay_batch_size,
-            poll_seconds=s.relay_poll_seconds,
-            keep_seconds=s.outbox_keep_seconds,
-        )
-        rt.relay.start()
-        broker = make_broker(s.kafka_bootstrap, s.graceful_timeout_seconds)
-        for sub in rt.spec.subscriptions:
-            consumer = sub.name_for(rt.regimes)
-            processor = BatchProcessor(
-                consumer,
-                rt.sessions,
-                sub.handler,
-                rt.clock,
-                rt.topics,
-                max_attempts=s.consumer_max_attempts,
-                on_committed=rt.relay.wake,
-            )
-            rt.processors.append(processor)
-            subscribe_batch(
-                broker,
-                sub.topics(rt.topics, rt.regimes),
-                s.group_id(consumer),
-                processor,
-                s.consumer_max_records,
-            )
-        if rt.spec.subscriptions:
-            await broker.start()
-        rt.ready = True
-        log.info("service started", regimes=rt.regimes, topics_read=read, topics_written=written)
+        rt.lifecycle = Lifecycle(rt)
+        rt.lifecycle.start()
         try:
             yield
         finally:
-            rt.ready = False
-            log.info("service stopping")
-            await broker.stop()  # stops polling; waits up to graceful_timeout for in-flight batches
-            await rt.relay.stop()  # publishes what is committed
-            await producer.stop()
-            await rt.engine.dispose()
-            log.info("service stopped")
+            await rt.lifecycle.stop()
 
     return lifespan
+
+
+async def _refuse_until_ready(request: Request[Any, Any, Any]) -> None:
+    """Until migrations ran and Kafka answers, the API says so instead of failing half-way."""
+    rt = runtime_of(request)
+    if not rt.ready and not request.url.path.startswith(("/health", "/schema")):
+        status = rt.lifecycle.status if rt.lifecycle else "starting"
+        raise HTTPException(
+            status_code=HTTP_503_SERVICE_UNAVAILABLE,
+            detail=f"not ready: {status}",
+            headers={"Retry-After": "2"},
+        )
 
 
 def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
@@ -180,7 +147,8 @@ async def live() -> dict[str, str]:
 async def ready(request: Request[Any, Any, Any]) -> dict[str, str]:
     rt = runtime_of(request)
     if not rt.ready:
-        raise HTTPException(status_code=HTTP_503_SERVICE_UNAVAILABLE, detail="starting or stopping")
+        status = rt.lifecycle.status if rt.lifecycle else "starting"
+        raise HTTPException(status_code=HTTP_503_SERVICE_UNAVAILABLE, detail=status)
     try:
         async with rt.engine.connect() as conn:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
@@ -200,13 +168,17 @@ def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
 
 def serve(spec: ServiceSpec) -> None:
     """Entry point of a service process: ``tousu-<name>`` or ``tousu service run <name>``."""
-    settings = ServiceSettings()
-    configure_logging(spec.name, settings.log_level, settings.log_json)
-    app = build_app(spec, settings)
+    try:
+        settings = ServiceSettings()
+        configure_logging(spec.name, settings.log_level, settings.log_json)
+        app = build_app(spec, settings)
+    except (ValidationError, ValueError) as exc:
+        print(f"tousu {spec.name}: bad settings: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the
     # handler that was there before it; make that one exit 0, so a clean stop reads as one.
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: sys.exit(0))
+        signal.signal(sig, lambda *_: sys.exit(1 if lifecycle.startup_failed else 0))
     uvicorn.run(
         app,
         host=settings.http_host,
