@@ -1,0 +1,362 @@
+"""One case under its regime, on a time line that only moves forward.
+
+``CaseEngine`` applies actions (verbs) at given instants and, between them, fires what
+comes due on its own: clock warnings and breaches, escalations, automatic upgrades. It
+never reads the machine's time: the caller says when things happen.
+
+Rules, all read from the regime:
+
+- a verb stops every open clock whose definition lists it in ``stop_on``, then starts
+  every clock whose ``start_on`` is the verb and whose condition matches the case;
+- ``pause``/``resume`` pause and resume every open pausable clock;
+- ``promise`` moves the due time of the clocks that allow it (000's complex cases);
+- a change of classification (``upgrade``, or an automatic upgrade) re-targets open
+  clocks, cancels those whose condition no longer holds and starts those that now
+  apply, from the moment of the change;
+- ``reopen`` restarts the clocks that resolving had stopped, from the reopening, and
+  cancels open callback clocks (a new resolution starts them again);
+- ``callback`` with ``satisfied: false`` follows the regime's ``on_dissatisfied``:
+  ``reopen`` reopens the case, ``review_item`` closes it marked for review; satisfied
+  closes the case;
+- ``close`` and ``withdraw`` cancel whatever clock is still open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tousu_shared.cases.classification import Classification
+from tousu_shared.regimes.model import ClockDef, EscalationRule, Regime, UpgradeRule
+from tousu_shared.sla.clock import SlaClock
+from tousu_shared.sla.durations import WorkingCalendar, due_from, resolve
+
+#: the state a verb leaves the case in (verbs not listed leave it as it is)
+_STATE_AFTER = {
+    "register": "registered",
+    "dispatch": "dispatched",
+    "accept": "accepted",
+    "onsite": "on_site",
+    "plan": "planned",
+    "resolve": "resolved",
+    "reopen": "reopened",
+    "close": "closed",
+    "withdraw": "withdrawn",
+}
+_FINAL = ("closed", "withdrawn")
+_EVENT_OF = {
+    "register": "ComplaintRegistered",
+    "dispatch": "WorkOrderDispatched",
+    "accept": "WorkOrderAccepted",
+    "onsite": "StaffOnSite",
+    "plan": "PlanSubmitted",
+    "progress": "ProgressReported",
+    "report": "ReportedToManager",
+    "contact": "ResidentContacted",
+    "escalate": "CaseEscalated",
+    "pause": "ClocksPaused",
+    "resume": "ClocksResumed",
+    "promise": "DatePromised",
+    "resolve": "ComplaintResolved",
+    "callback": "CallbackRecorded",
+    "reopen": "ComplaintReopened",
+    "upgrade": "SeverityUpgraded",
+    "close": "CaseClosed",
+    "withdraw": "ComplaintWithdrawn",
+}
+
+
+class CaseError(ValueError):
+    """An action the case cannot take (it is closed, time went backwards, …)."""
+
+
+@dataclass
+class Escalation:
+    at: datetime
+    to_role: str
+    reason: str
+    trigger: str
+    clock: str | None = None
+
+    def to_json(self, tz: ZoneInfo) -> dict[str, Any]:
+        out = {
+            "at": self.at.astimezone(tz).isoformat(),
+            "to_role": self.to_role,
+            "reason": self.reason,
+            "trigger": self.trigger,
+        }
+        return out | ({"clock": self.clock} if self.clock else {})
+
+
+@dataclass
+class CaseEngine:
+    regime: Regime
+    calendar: WorkingCalendar
+    tz: ZoneInfo
+    received_at: datetime
+    classification: Classification
+    parameters: Mapping[str, float] = field(default_factory=dict)
+    now: datetime = field(init=False)
+    state: str = "received"
+    review_item: bool = False
+    clocks: list[SlaClock] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    _open: dict[str, tuple[SlaClock, ClockDef]] = field(default_factory=dict)
+    _verbs_seen: set[str] = field(default_factory=set)
+    _stopped_by_resolve: list[str] = field(default_factory=list)
+    _upgrades_done: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.now = self.received_at
+        self._event("ComplaintReceived", self.received_at)
+        c = self.classification
+        self._event(
+            "ComplaintTriaged",
+            self.received_at,
+            category=c.category,
+            urgency=c.urgency,
+            severity=c.severity,
+            department=c.department,
+            topic=c.topic,
+        )
+        self._verbs_seen.add("received")
+        self._start_clocks("received", self.received_at)
+        self._escalate("classified", self.received_at)
+
+    # -- time ------------------------------------------------------------------------------
+    def advance(self, until: datetime) -> None:
+        """Fire, in time order, everything that comes due up to ``until``."""
+        if until < self.now:
+            raise CaseError(f"time goes backwards: {until.isoformat()} is before {self.now.isoformat()}")
+        while (timer := self._next_timer()) is not None and timer[0] <= until:
+            at, fire = timer
+            self.now = at
+            fire()
+        self.now = until
+
+    def _next_timer(self) -> tuple[datetime, Any] | None:
+        candidates: list[tuple[datetime, int, Any]] = []
+        for order, (clock, definition) in enumerate(list(self._open.values())):
+            nxt = clock.next_timer()
+            if nxt is not None:
+                at, kind = nxt
+                candidates.append(
+                    (at, order, lambda c=clock, d=definition, k=kind, t=at: self._fire(c, d, k, t))
+                )
+        for index, rule in enumerate(self.regime.upgrades):
+            upgrade_at = self._upgrade_due(index, rule)
+            if upgrade_at is not None:
+                candidates.append(
+                    (
+                        upgrade_at,
+                        1000 + index,
+                        lambda i=index, r=rule, t=upgrade_at: self._auto_upgrade(i, r, t),
+                    )
+                )
+        if not candidates:
+            return None
+        at, _, fire = min(candidates, key=lambda x: (x[0], x[1]))
+        return at, fire
+
+    def _fire(self, clock: SlaClock, definition: ClockDef, kind: str, at: datetime) -> None:
+        clock.fire(kind, at)
+        self._event("ClockWarning" if kind == "warning" else "ClockBreached", at, clock=clock.name)
+        self._escalate("warning" if kind == "warning" else "breach", at, clock=clock.name)
+
+    # -- actions ---------------------------------------------------------------------------
+    def act(self, verb: str, at: datetime, details: Mapping[str, Any] | None = None) -> None:
+        self.advance(at)
+        details = dict(details or {})
+        if self.state in _FINAL:
+            raise CaseError(f"the case is {self.state}; it cannot {verb}")
+        handler = getattr(self, f"_on_{verb}", None)
+        self._event(_EVENT_OF.get(verb, verb), at, **details)
+        self._verbs_seen.add(verb)
+        if handler is not None:
+            handler(at, details)
+        else:
+            self._stop_clocks(verb, at)
+            self._start_clocks(verb, at)
+        self.state = _STATE_AFTER.get(verb, self.state)
+        self._escalate("verb", at, verb=verb)
+
+    def _on_pause(self, at: datetime, details: dict[str, Any]) -> None:
+        for clock, definition in self._open.values():
+            if definition.pausable and clock.paused_since is None:
+                clock.pause(at, str(details.get("reason", "")))
+
+    def _on_resume(self, at: datetime, details: dict[str, Any]) -> None:
+        for clock, _ in self._open.values():
+            if clock.paused_since is not None:
+                clock.resume(at, self.calendar, self.tz)
+
+    def _on_promise(self, at: datetime, details: dict[str, Any]) -> None:
+        due = details.get("due_at")
+        if not isinstance(due, datetime):
+            raise CaseError("promise needs 'due_at' (an instant with its offset)")
+        which = details.get("clock")
+        targets = [(c, d) for c, d in self._open.values() if d.promise_allowed and which in (None, c.name)]
+        if not targets:
+            raise CaseError("no open clock of this case allows a promised date")
+        for clock, _ in targets:
+            clock.promise(at, due, str(details.get("reason", "")))
+
+    def _on_resolve(self, at: datetime, details: dict[str, Any]) -> None:
+        stopped = self._stop_clocks("resolve", at)
+        self._stopped_by_resolve = stopped
+        self._start_clocks("resolve", at)
+
+    def _on_reopen(self, at: datetime, details: dict[str, Any]) -> None:
+        for name, (clock, definition) in list(self._open.items()):
+            if definition.start_on == "resolve":
+                clock.cancel(at, "case reopened")
+                self._closed(name, "ClockCancelled", at)
+        for name in self._stopped_by_resolve:
+            self._start_named(name, at, restart=True)
+        self._stopped_by_resolve = []
+
+    def _on_callback(self, at: datetime, details: dict[str, Any]) -> None:
+        self._stop_clocks("callback", at)
+        if details.get("satisfied", True):
+            self._close(at, "resident satisfied")
+            return
+        self._escalate("dissatisfied", at)
+        if self.regime.callback.on_dissatisfied == "review_item":
+            self.review_item = True
+            self._close(at, "resident dissatisfied: review item")
+        else:
+            self.act("reopen", at, {"reason": details.get("comment", "resident dissatisfied")})
+
+    def _on_upgrade(self, at: datetime, details: dict[str, Any]) -> None:
+        severity = details.get("severity") or self._upgrade_level()
+        self._reclassify(self.classification.with_severity(str(severity)), at, "upgraded")
+        self._escalate("upgrade", at)
+
+    def _on_close(self, at: datetime, details: dict[str, Any]) -> None:
+        self._stop_clocks("close", at)
+        self._cancel_open(at, "case closed")
+
+    def _on_withdraw(self, at: datetime, details: dict[str, Any]) -> None:
+        self._cancel_open(at, "complaint withdrawn")
+
+    def _close(self, at: datetime, why: str) -> None:
+        self._event("CaseClosed", at, reason=why)
+        self._cancel_open(at, "case closed")
+        self.state = "closed"
+
+    # -- clocks ----------------------------------------------------------------------------
+    def _definition(self, name: str, start_on: str | None = None) -> ClockDef | None:
+        for d in self.regime.clocks:
+            same = d.name == name and (start_on is None or d.start_on == start_on)
+            if same and self.classification.matches(d.when):
+                return d
+        return None
+
+    def _start_clocks(self, verb: str, at: datetime) -> None:
+        for name in dict.fromkeys(d.name for d in self.regime.clocks if d.start_on == verb):
+            if name not in self._open and (verb != "received" or not self._ever_started(name)):
+                self._start_named(name, at, start_on=verb)
+
+    def _start_named(
+        self, name: str, at: datetime, *, start_on: str | None = None, restart: bool = False
+    ) -> None:
+        definition = self._definition(name, start_on)
+        if definition is None or name in self._open:
+            return
+        span = resolve(definition.target, self.regime, self.parameters)
+        due = due_from(at, span, self.calendar, self.tz)
+        not_before = None
+        if definition.not_before is not None:
+            window = resolve(definition.not_before, self.regime, self.parameters)
+            not_before = due_from(at, window, self.calendar, self.tz)
+        clock = SlaClock.start(name, span, at, due, definition.warning_at, not_before)
+        self.clocks.append(clock)
+        self._open[name] = (clock, definition)
+        self._event("ClockRestarted" if restart else "ClockStarted", at, clock=name)
+
+    def _stop_clocks(self, verb: str, at: datetime) -> list[str]:
+        stopped = []
+        for name, (clock, definition) in list(self._open.items()):
+            if verb in definition.stop_on:
+                clock.stop(at, verb)
+                self._closed(name, "ClockMet" if clock.status == "met" else "ClockStoppedLate", at)
+                stopped.append(name)
+        return stopped
+
+    def _cancel_open(self, at: datetime, why: str) -> None:
+        for name, (clock, _) in list(self._open.items()):
+            clock.cancel(at, why)
+            self._closed(name, "ClockCancelled", at)
+
+    def _closed(self, name: str, event: str, at: datetime) -> None:
+        del self._open[name]
+        self._event(event, at, clock=name)
+
+    def _ever_started(self, name: str) -> bool:
+        return any(c.name == name for c in self.clocks)
+
+    def _reclassify(self, new: Classification, at: datetime, why: str) -> None:
+        self.classification = new
+        for name, (clock, old) in list(self._open.items()):
+            definition = self._definition(name)
+            if definition is None:
+                clock.cancel(at, f"no longer applies ({why})")
+                self._closed(name, "ClockCancelled", at)
+            elif definition is not old:
+                span = resolve(definition.target, self.regime, self.parameters)
+                clock.retarget(at, span, due_from(clock.started_at, span, self.calendar, self.tz), why)
+                self._open[name] = (clock, definition)
+                self._event("ClockRetargeted", at, clock=name)
+        for name in dict.fromkeys(d.name for d in self.regime.clocks):
+            d = self._definition(name)
+            if (
+                d
+                and name not in self._open
+                and d.start_on in self._verbs_seen
+                and not self._ever_started(name)
+            ):
+                self._start_named(name, at, start_on=d.start_on)
+
+    # -- upgrades and escalations ------------------------------------------------------------
+    def _upgrade_due(self, index: int, rule: UpgradeRule) -> datetime | None:
+        if index in self._upgrades_done or self.state in (*_FINAL, "resolved"):
+            return None
+        if not self.classification.matches(rule.when) or self.classification.severity == rule.set_severity:
+            return None
+        span = resolve(rule.after, self.regime, self.parameters)
+        return due_from(self.received_at, span, self.calendar, self.tz)
+
+    def _auto_upgrade(self, index: int, rule: UpgradeRule, at: datetime) -> None:
+        self._upgrades_done.add(index)
+        self._event("SeverityUpgraded", at, severity=rule.set_severity, reason=rule.reason, automatic=True)
+        self._reclassify(self.classification.with_severity(rule.set_severity), at, rule.reason)
+        self._escalate("upgrade", at)
+
+    def _upgrade_level(self) -> str:
+        levels = self.regime.severity_levels or []
+        current = self.classification.severity
+        if current in levels and levels.index(current) + 1 < len(levels):
+            return levels[levels.index(current) + 1]
+        raise CaseError("upgrade needs 'severity' (no higher level to go to)")
+
+    def _escalate(
+        self, trigger: str, at: datetime, *, clock: str | None = None, verb: str | None = None
+    ) -> None:
+        for rule in self.regime.escalations:
+            if self._applies(rule, trigger, clock, verb):
+                self.escalations.append(Escalation(at, rule.to, rule.reason, trigger, clock))
+                self._event("EscalationRaised", at, to_role=rule.to, trigger=trigger)
+
+    def _applies(self, rule: EscalationRule, trigger: str, clock: str | None, verb: str | None) -> bool:
+        if rule.on != trigger or not self.classification.matches(rule.when):
+            return False
+        if trigger in ("breach", "warning") and rule.clocks is not None and clock not in rule.clocks:
+            return False
+        return not (trigger == "verb" and rule.verb != verb)
+
+    def _event(self, type_: str, at: datetime, **details: Any) -> None:
+        self.events.append({"at": at, "type": type_, **{k: v for k, v in details.items() if v is not None}})
