@@ -1,4 +1,4 @@
-"""JSON Schema export of the envelope and every registered payload.
+"""JSON Schema export of the envelope, every registered payload and the regime file.
 
 ``tousu contracts export DIR`` writes them; a test compares them with the snapshots in
 ``shared/schemas/`` so that an incompatible change cannot slip in unnoticed.
@@ -15,9 +15,12 @@ from tousu_shared.contracts.events import EVENT_TYPES, payload_model
 
 
 def all_schemas() -> dict[str, dict[str, Any]]:
+    from tousu_shared.regimes.loader import regime_json_schema  # the regimes import the contracts
+
     schemas = {"Envelope.v1.json": Envelope.model_json_schema()}
     for event_type, version in EVENT_TYPES:
         schemas[f"{event_type}.v{version}.json"] = payload_model(event_type, version).model_json_schema()
+    schemas["Regime.v1.json"] = regime_json_schema()
     return schemas
 
 

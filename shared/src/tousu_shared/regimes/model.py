@@ -72,6 +72,31 @@ Verb = Literal[
     "withdraw",
 ]
 
+#: The role ids of REGIMES.md; a regime may add its own in :attr:`Regime.roles`.
+ROLE_IDS: tuple[str, ...] = (
+    "receiver",
+    "customer_service",
+    "housekeeper",
+    "engineering",
+    "security",
+    "cleaning",
+    "greening",
+    "finance",
+    "station_head",
+    "property_manager",
+    "regional_supervisor",
+    "quality_manager",
+    "project_manager",
+    "leadership_group",
+    "legal_compliance",
+    "quality_engineering_center",
+    "developer_customer_service",
+    "builder_project_team",
+    "builder_maintenance_group",
+    "line_leader",
+    "general_manager",
+)
+
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Label = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
 
@@ -125,6 +150,9 @@ class Condition(Strict):
     channel: list[Label] | None = None
     group: bool | None = None
     media: bool | None = None
+    signatories_at_least: Name | None = Field(
+        default=None, description="a number parameter: the complaint has at least that many signatories"
+    )
 
 
 class TopicRule(Strict):
@@ -156,12 +184,35 @@ class ClockDef(Strict):
     description: str
     when: Condition = Condition()
     start_on: Verb = "received"
+    start_to: list[Name] | None = Field(
+        default=None,
+        description=(
+            "for start_on escalate/dispatch: start only when the case goes to one of these roles "
+            "(003: escalated to quality_engineering_center, dispatched to builder_project_team)"
+        ),
+    )
     stop_on: list[Verb] = Field(min_length=1)
+    stop_to: list[Name] | None = Field(
+        default=None,
+        description=(
+            "escalate/dispatch in stop_on count only when the case goes to one of these roles "
+            "(003: the property fix stops when escalated to quality_engineering_center)"
+        ),
+    )
     target: Target
     not_before: Target | None = Field(default=None, description="a window: not met before this")
     pausable: bool = True
     warning_at: float = Field(default=0.8, gt=0, lt=1, description="share of the target elapsed")
     promise_allowed: bool = Field(default=False, description="a promised date may replace the due time")
+    owner: Name | None = Field(
+        default=None,
+        description="the role that must act to stop the clock (002: the station head's major callback)",
+    )
+    restart_on: list[Verb] = Field(
+        default_factory=list,
+        description="a recurring duty: each of these verbs meets the current period and starts the next "
+        "(004: a progress update every day while the case is open)",
+    )
 
 
 EscalationTrigger = Literal["breach", "warning", "classified", "upgrade", "dissatisfied", "verb"]
@@ -180,11 +231,15 @@ class EscalationRule(Strict):
     reason: str
 
 
+def _terminal_verbs() -> list[Verb]:
+    return ["resolve", "close", "withdraw"]
+
+
 class UpgradeRule(Strict):
     """Changes a case's severity automatically, e.g. 002: unresolved after 1 month → major."""
 
     after: Target
-    unless: list[Verb] = Field(default_factory=lambda: ["resolve", "close", "withdraw"])
+    unless: list[Verb] = Field(default_factory=_terminal_verbs)
     when: Condition = Condition()
     set_severity: Label
     reason: str
@@ -220,6 +275,9 @@ class Regime(Strict):
     name: str
     source: str
     timezone: str = "Asia/Shanghai"
+    roles: dict[Name, str] = Field(
+        default_factory=dict, description="role ids this regime adds to ROLE_IDS, with what each is"
+    )
     parameters: dict[Name, Parameter] = Field(default_factory=dict)
     categories: list[Label] = Field(min_length=1)
     urgency_levels: list[Label] | None = None
