@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tousu_cli import contracts, db, demo, dev, regimes, service
+from tousu_cli.simulate import simulate_command
 
 app = typer.Typer(help="Tousu (投诉): complaint handling for property groups.", no_args_is_help=True)
 app.add_typer(service.app, name="service")
@@ -13,6 +14,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(db.app, name="db")
 app.add_typer(regimes.app, name="regimes")
+app.command("simulate")(simulate_command)
 
 if __name__ == "__main__":
     app()

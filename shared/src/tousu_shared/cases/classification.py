@@ -35,6 +35,7 @@ class Classification:
     channel: str
     group: bool = False
     media: bool = False
+    signatories: int = 1
 
     def matches(self, cond: Condition) -> bool:
         checks = (
@@ -91,6 +92,7 @@ def classify(
         channel=channel,
         group=group,
         media=media,
+        signatories=signatories,
     )
     params = {name: p.default for name, p in regime.parameters.items()} | dict(parameters or {})
     severity = _level(regime.severity_rules, draft, signatories, params) or draft.severity

@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tousu_shared.cases.classification import Classification
-from tousu_shared.regimes.model import ClockDef, EscalationRule, Regime, UpgradeRule
+from tousu_shared.regimes.model import ClockDef, Condition, EscalationRule, Regime, UpgradeRule
 from tousu_shared.sla.clock import SlaClock
 from tousu_shared.sla.durations import WorkingCalendar, due_from, resolve
 
@@ -128,11 +128,16 @@ class CaseEngine:
         self._escalate("classified", self.received_at)
 
     # -- time ------------------------------------------------------------------------------
-    def advance(self, until: datetime) -> None:
-        """Fire, in time order, everything that comes due up to ``until``."""
+    def advance(self, until: datetime, *, inclusive: bool = True) -> None:
+        """Fire, in time order, everything that comes due up to ``until``.
+
+        Before an action (``inclusive=False``) what falls due at the very instant of the
+        action waits: an action exactly at the due time meets the clock."""
         if until < self.now:
             raise CaseError(f"time goes backwards: {until.isoformat()} is before {self.now.isoformat()}")
-        while (timer := self._next_timer()) is not None and timer[0] <= until:
+        while (timer := self._next_timer()) is not None and (
+            timer[0] < until or (inclusive and timer[0] == until)
+        ):
             at, fire = timer
             self.now = at
             fire()
@@ -169,18 +174,23 @@ class CaseEngine:
 
     # -- actions ---------------------------------------------------------------------------
     def act(self, verb: str, at: datetime, details: Mapping[str, Any] | None = None) -> None:
-        self.advance(at)
+        self.advance(at, inclusive=False)
         details = dict(details or {})
         if self.state in _FINAL:
             raise CaseError(f"the case is {self.state}; it cannot {verb}")
         handler = getattr(self, f"_on_{verb}", None)
         self._event(_EVENT_OF.get(verb, verb), at, **details)
         self._verbs_seen.add(verb)
+        self._restart_recurring(verb, at)
         if handler is not None:
             handler(at, details)
         else:
-            self._stop_clocks(verb, at)
-            self._start_clocks(verb, at)
+            to = details.get("to")
+            self._stop_clocks(verb, at, to)
+            self._start_clocks(verb, at, to)
+            if verb == "escalate" and to:
+                reason = str(details.get("reason", "escalated by staff"))
+                self.escalations.append(Escalation(at, str(to), reason, "manual"))
         self.state = _STATE_AFTER.get(verb, self.state)
         self._escalate("verb", at, verb=verb)
 
@@ -249,22 +259,51 @@ class CaseEngine:
         self.state = "closed"
 
     # -- clocks ----------------------------------------------------------------------------
-    def _definition(self, name: str, start_on: str | None = None) -> ClockDef | None:
+    def _matches(self, cond: Condition) -> bool:
+        if cond.signatories_at_least is not None:
+            threshold = self.parameters.get(cond.signatories_at_least) or self._param(
+                cond.signatories_at_least
+            )
+            if self.classification.signatories < threshold:
+                return False
+        return self.classification.matches(cond)
+
+    def _param(self, name: str) -> float:
+        return self.regime.parameters[name].default if name in self.regime.parameters else float("inf")
+
+    def _definition(self, name: str, start_on: str | None = None, to: str | None = None) -> ClockDef | None:
         for d in self.regime.clocks:
+            if d.start_to is not None and to not in d.start_to:
+                continue
             same = d.name == name and (start_on is None or d.start_on == start_on)
-            if same and self.classification.matches(d.when):
+            if same and self._matches(d.when):
                 return d
         return None
 
-    def _start_clocks(self, verb: str, at: datetime) -> None:
+    def _start_clocks(self, verb: str, at: datetime, to: str | None = None) -> None:
         for name in dict.fromkeys(d.name for d in self.regime.clocks if d.start_on == verb):
             if name not in self._open and (verb != "received" or not self._ever_started(name)):
-                self._start_named(name, at, start_on=verb)
+                self._start_named(name, at, start_on=verb, to=to)
+
+    def _restart_recurring(self, verb: str, at: datetime) -> None:
+        """A recurring duty (004's daily progress): the verb meets this period, the next starts."""
+        for name, (clock, definition) in list(self._open.items()):
+            if verb in definition.restart_on:
+                clock.stop(at, verb)
+                self._closed(name, "ClockMet" if clock.status == "met" else "ClockStoppedLate", at)
+                self._start_named(name, at, restart=True, keep=definition)
 
     def _start_named(
-        self, name: str, at: datetime, *, start_on: str | None = None, restart: bool = False
+        self,
+        name: str,
+        at: datetime,
+        *,
+        start_on: str | None = None,
+        to: str | None = None,
+        restart: bool = False,
+        keep: ClockDef | None = None,
     ) -> None:
-        definition = self._definition(name, start_on)
+        definition = keep or self._definition(name, start_on, to)
         if definition is None or name in self._open:
             return
         span = resolve(definition.target, self.regime, self.parameters)
@@ -273,15 +312,18 @@ class CaseEngine:
         if definition.not_before is not None:
             window = resolve(definition.not_before, self.regime, self.parameters)
             not_before = due_from(at, window, self.calendar, self.tz)
-        clock = SlaClock.start(name, span, at, due, definition.warning_at, not_before)
+        clock = SlaClock.start(name, span, at, due, definition.warning_at, not_before, definition.owner)
         self.clocks.append(clock)
         self._open[name] = (clock, definition)
         self._event("ClockRestarted" if restart else "ClockStarted", at, clock=name)
 
-    def _stop_clocks(self, verb: str, at: datetime) -> list[str]:
+    def _stop_clocks(self, verb: str, at: datetime, to: str | None = None) -> list[str]:
         stopped = []
         for name, (clock, definition) in list(self._open.items()):
-            if verb in definition.stop_on:
+            routed = (
+                verb not in ("escalate", "dispatch") or definition.stop_to is None or to in definition.stop_to
+            )
+            if verb in definition.stop_on and routed:
                 clock.stop(at, verb)
                 self._closed(name, "ClockMet" if clock.status == "met" else "ClockStoppedLate", at)
                 stopped.append(name)
@@ -325,7 +367,7 @@ class CaseEngine:
     def _upgrade_due(self, index: int, rule: UpgradeRule) -> datetime | None:
         if index in self._upgrades_done or self.state in (*_FINAL, "resolved"):
             return None
-        if not self.classification.matches(rule.when) or self.classification.severity == rule.set_severity:
+        if not self._matches(rule.when) or self.classification.severity == rule.set_severity:
             return None
         span = resolve(rule.after, self.regime, self.parameters)
         return due_from(self.received_at, span, self.calendar, self.tz)
@@ -352,7 +394,7 @@ class CaseEngine:
                 self._event("EscalationRaised", at, to_role=rule.to, trigger=trigger)
 
     def _applies(self, rule: EscalationRule, trigger: str, clock: str | None, verb: str | None) -> bool:
-        if rule.on != trigger or not self.classification.matches(rule.when):
+        if rule.on != trigger or not self._matches(rule.when):
             return False
         if trigger in ("breach", "warning") and rule.clocks is not None and clock not in rule.clocks:
             return False

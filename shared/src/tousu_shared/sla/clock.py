@@ -54,6 +54,8 @@ class SlaClock:
     history: list[Change] = field(default_factory=list)
     #: where the warning share is measured from; moves with pauses, unlike started_at
     anchor: datetime | None = None
+    #: the role that must act to stop the clock, where the regime names one
+    owner: str | None = None
 
     @classmethod
     def start(
@@ -64,8 +66,9 @@ class SlaClock:
         due_at: datetime,
         warning_share: float,
         not_before: datetime | None = None,
+        owner: str | None = None,
     ) -> SlaClock:
-        clock = cls(name, span, at, due_at, warning_share, not_before, anchor=at)
+        clock = cls(name, span, at, due_at, warning_share, not_before, anchor=at, owner=owner)
         clock.history.append(Change(at, "started", span.describe(), due_at))
         return clock
 
@@ -170,6 +173,7 @@ class SlaClock:
         return {
             "name": self.name,
             "target": self.span.describe(),
+            "owner": self.owner,
             "started_at": local(self.started_at),
             "due_at": local(self.due_at),
             "stopped_at": local(self.stopped_at or self.cancelled_at),
