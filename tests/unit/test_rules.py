@@ -6,18 +6,22 @@ from hypothesis import strategies as st
 
 from tousu_archive.case_file import apply
 from tousu_archive.models import CaseFile
+from tousu_shared.cases.classification import classify
 from tousu_shared.clock import VirtualClock
 from tousu_shared.contracts.events import ComplaintTriaged, WorkOrderCreated
-from tousu_shared.regimes import REGIME_IDS, selected_regimes
-from tousu_triage.placeholder_rules import triage
+from tousu_shared.regimes import REGIME_IDS, load_regime, selected_regimes
 
 NOW = datetime(2026, 10, 1, tzinfo=UTC)
 
 
-def test_placeholder_triage_maps_per_regime() -> None:
-    assert triage("property-role-matrix", "電梯困人").category == "facility"
-    assert triage("logistics-service", "垃圾没人清").department == "cleaning"
-    assert triage("community-standard", "你好").topic == "other"
+def test_placeholder_topics_are_filed_by_each_regime() -> None:
+    def filed(regime: str, text: str) -> tuple[str, str, str]:
+        c = classify(load_regime(regime), text=text, channel="phone")
+        return c.topic, c.category, c.department
+
+    assert filed("property-role-matrix", "電梯困人")[1:] == ("facility", "engineering")
+    assert filed("logistics-service", "垃圾没人清")[1] == "cleaning"
+    assert filed("community-standard", "你好")[0] == "other"
 
 
 def test_case_status_only_moves_forward() -> None:

@@ -60,11 +60,17 @@ class Classification:
 
 
 def guess_topic(text: str) -> str:
+    return topic_cue(text)[0]
+
+
+def topic_cue(text: str) -> tuple[str, str | None]:
+    """The placeholder topic of ``text`` and the cue that decided it (None: no cue found)."""
     lowered = text.lower()
     for topic, cues in _TOPIC_CUES:
-        if any(cue in lowered for cue in cues):
-            return topic
-    return "other"
+        for cue in cues:
+            if cue in lowered:
+                return topic, cue
+    return "other", None
 
 
 def classify(
