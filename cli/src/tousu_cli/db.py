@@ -5,9 +5,6 @@ import asyncio
 import typer
 
 from tousu_cli.services import spec_of
-from tousu_shared.db.engine import make_engine
-from tousu_shared.db.migrate import upgrade as run_upgrade
-from tousu_shared.settings import ServiceSettings
 
 app = typer.Typer(help="Database schema migrations (Alembic, per service).", no_args_is_help=True)
 
@@ -15,6 +12,10 @@ app = typer.Typer(help="Database schema migrations (Alembic, per service).", no_
 @app.command("upgrade")
 def upgrade(name: str = typer.Argument(help="the service whose database to migrate")) -> None:
     """Migrate the service's database (TOUSU_DATABASE_URL) to the newest schema."""
+    from tousu_shared.db.engine import make_engine
+    from tousu_shared.db.migrate import upgrade as run_upgrade
+    from tousu_shared.settings import ServiceSettings
+
     spec = spec_of(name)
     url = ServiceSettings().database_url_for(name)
 

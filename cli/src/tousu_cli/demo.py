@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import typer
 import yaml
 
@@ -23,6 +22,8 @@ def read_group(path: Path) -> dict[str, Any]:
 
 
 def load_group(intake_url: str, group: dict[str, Any]) -> list[str]:
+    import httpx  # here, not at the top: `tousu` starts faster for commands that never call out
+
     loaded = []
     with httpx.Client(base_url=intake_url, timeout=10) as client:
         for estate in group["estates"]:
@@ -44,6 +45,8 @@ def load(
     intake: str = typer.Option("http://127.0.0.1:8001", envvar="TOUSU_INTAKE_URL", help="intake's base URL"),
 ) -> None:
     """Register the demo property group's estates with intake."""
+    import httpx
+
     group = read_group(file)
     try:
         estates = load_group(intake, group)

@@ -9,12 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import typer
 
 from tousu_cli.demo import DEFAULT_FILE, load_group, read_group
 from tousu_cli.services import MODULES
-from tousu_shared.settings import DEFAULT_PORTS
+from tousu_shared.ports import DEFAULT_PORTS
 
 app = typer.Typer(help="Local development runs.", no_args_is_help=True)
 
@@ -28,6 +27,8 @@ def _start(name: str, run_dir: Path) -> subprocess.Popen[bytes]:
 
 
 def _wait_ready(procs: dict[str, subprocess.Popen[bytes]], timeout: float) -> None:
+    import httpx
+
     deadline = time.monotonic() + timeout
     pending = set(procs)
     with httpx.Client(timeout=1) as client:
@@ -67,6 +68,8 @@ def up(
     demo_file: Path = typer.Option(DEFAULT_FILE, help="demo property group to load"),
 ) -> None:
     """Start all six services, load the demo group, print where to look; Ctrl-C stops all."""
+    import httpx
+
     group = read_group(demo_file)
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)
     (run_dir / "data").mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,6 @@ from __future__ import annotations
 import typer
 
 from tousu_cli.services import spec_of
-from tousu_shared.runtime.service import serve
 
 app = typer.Typer(help="Run one service in this process (what a Kubernetes pod runs).", no_args_is_help=True)
 
@@ -13,4 +12,6 @@ def run(
     name: str = typer.Argument(help="intake, triage, dispatch, sla-monitor, callback or archive"),
 ) -> None:
     """Run a service; settings come from TOUSU_* environment variables."""
+    from tousu_shared.runtime.service import serve
+
     serve(spec_of(name))

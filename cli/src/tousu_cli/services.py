@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 import typer
 
-from tousu_shared.runtime.service import ServiceSpec
+if TYPE_CHECKING:  # importing a service pulls in the web and Kafka stacks: only when asked
+    from tousu_shared.runtime.service import ServiceSpec
 
 MODULES = {
     "intake": "tousu_intake.app",

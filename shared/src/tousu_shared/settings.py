@@ -7,15 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: Local HTTP ports; ``TOUSU_HTTP_PORT`` overrides the one of the running process.
-DEFAULT_PORTS = {
-    "intake": 8001,
-    "triage": 8002,
-    "dispatch": 8003,
-    "sla-monitor": 8004,
-    "callback": 8005,
-    "archive": 8006,
-}
+from tousu_shared.ports import DEFAULT_PORTS
 
 
 class ServiceSettings(BaseSettings):
