@@ -77,19 +77,17 @@ def read_scenario(path: Path) -> Scenario:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ScenarioError(f"{path}: {exc.strerror or exc}") from None
+        raise ScenarioError(str(exc.strerror or exc)) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise ScenarioError(f"not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
-        raise ScenarioError(
-            f"{path}: a scenario is a mapping with 'regime', 'received_at', 'complaint', 'actions'"
-        )
+        raise ScenarioError("a scenario is a mapping with 'regime', 'received_at', 'complaint', 'actions'")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise ScenarioError(f"{path}: {where}: {err['msg']}") from None
+        raise ScenarioError(f"{where}: {err['msg'].removeprefix('Value error, ')}") from None
 
 
 def instant(value: str, base: datetime) -> datetime:
