@@ -69,6 +69,7 @@ async def test_timeline_keeps_causal_order_and_masks_the_phone(stack: Stack) -> 
     assert ordered["causation_id"] == triaged["event_id"]
     assert received["payload"]["contact"] == {"name": "李**", "phone": "139****0007"}
     assert case["category"] == "facility" and case["department"] == "engineering"
+    assert (case["regime"], case["regime_version"]) == ("property-role-matrix", 1)
 
 
 async def test_a_retried_channel_message_creates_one_complaint(stack: Stack) -> None:

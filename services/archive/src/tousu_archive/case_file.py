@@ -15,7 +15,7 @@ _STATUS_OF = {
 }
 _FIELDS_OF: dict[str, tuple[str, ...]] = {
     "ComplaintReceived": ("regime", "channel", "room", "received_at"),
-    "ComplaintTriaged": ("regime", "topic", "category", "department"),
+    "ComplaintTriaged": ("regime", "regime_version", "topic", "category", "department"),
     "WorkOrderCreated": ("work_order_id", "department"),
 }
 

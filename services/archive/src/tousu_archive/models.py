@@ -19,6 +19,7 @@ class CaseFile(SQLModel, table=True):
     tenant_id: str = Field(index=True, max_length=64)
     estate_id: str = Field(index=True, max_length=64)
     regime: str | None = Field(default=None, max_length=100)
+    regime_version: int | None = None
     status: str = Field(max_length=32)
     channel: str | None = Field(default=None, max_length=32)
     room: str | None = Field(default=None, max_length=40)

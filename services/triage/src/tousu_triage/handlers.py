@@ -50,6 +50,7 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
     )
     payload = ComplaintTriaged(
         regime=received.regime,
+        regime_version=regime.version,
         topic=filed.topic,
         category=filed.category,
         urgency=filed.urgency,

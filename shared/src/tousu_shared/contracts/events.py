@@ -46,6 +46,7 @@ class ComplaintReceived(Payload):
 
 class ComplaintTriaged(Payload):
     regime: str
+    regime_version: int | None = Field(default=None, description="the regime version the case runs under")
     topic: str = Field(description="Fine-grained topic, e.g. elevator, water_leak")
     category: str
     urgency: str | None = None
