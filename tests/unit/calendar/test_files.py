@@ -140,12 +140,12 @@ def test_a_missing_region_folder_is_an_error(tmp_path: Path) -> None:
         ("year: 2026", "year: twenty", 2, "year: Input should be a valid integer"),
         ("source: a test notice\n", "", 1, "source: Field required"),
         ("region: cn", "region: hk", 1, "region: says 'hk' but the file is in the folder of region 'cn'"),
-        ("source: a test notice", "source: a\nyear: 2026", 4, "key 'year' appears twice (first on line 2)"),
+        ("source: a test notice", "source: a\nyear: 2026", 4, "duplicate key 'year' (first at line 2)"),
         (
             "  - {date: 2026-10-02",
             "  - {date: [2026-10-02",
             6,
-            "not valid YAML: while parsing a flow sequence: ",
+            "not valid YAML: while parsing a flow sequence expected ',' or ']'",
         ),
     ],
 )

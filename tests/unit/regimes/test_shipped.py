@@ -9,7 +9,7 @@ import pytest
 
 from tousu_shared.regimes import REGIME_IDS, Regime, list_regimes, load_regime, regime_json_schema
 from tousu_shared.regimes.model import ClockDef, Target
-from tousu_shared.regimes.yamlsrc import parse
+from tousu_shared.yamlsrc import parse
 
 from .conftest import DATA
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class CalendarFileError(ValueError):
     """A holiday file or folder that cannot be used.
@@ -10,8 +12,8 @@ class CalendarFileError(ValueError):
     ``<file>:<line>: <field>: <what is wrong>`` (the line is left out when unknown).
     """
 
-    def __init__(self, path: str, problems: list[tuple[int | None, str]]) -> None:
+    def __init__(self, path: str, problems: Sequence[tuple[int | None, str]]) -> None:
         self.path = path
-        self.problems = problems
+        self.problems = list(problems)
         lines = [f"{path}:{line}: {text}" if line else f"{path}: {text}" for line, text in problems]
         super().__init__("\n".join(lines))

@@ -9,7 +9,8 @@ from importlib.resources.abc import Traversable
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tousu_shared.calendar.errors import CalendarFileError
-from tousu_shared.calendar.yaml_lines import Loc, ParsedYaml, YamlProblem, parse_yaml
+from tousu_shared.yamlsrc import Document, YamlSyntaxError, duplicate_keys, parse
+from tousu_shared.yamlsrc import FieldPath as Loc
 
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -41,9 +42,11 @@ def read_holiday_file(file: Traversable, region: str) -> HolidayFile:
     except (OSError, UnicodeDecodeError) as exc:
         raise CalendarFileError(where, [(None, f"cannot read the file: {exc}")]) from None
     try:
-        parsed = parse_yaml(text)
-    except YamlProblem as exc:
-        raise CalendarFileError(where, [(exc.line, exc.message)]) from None
+        parsed = parse(text)
+    except YamlSyntaxError as exc:
+        raise CalendarFileError(where, [(exc.line, f"not valid YAML: {exc.message}")]) from None
+    if duplicates := duplicate_keys(parsed.root):
+        raise CalendarFileError(where, [(line, message) for line, message in duplicates if line])
     if not isinstance(parsed.data, dict):
         expected = "a mapping with region, year, source, holidays and workdays"
         raise CalendarFileError(where, [(parsed.line_of(()), f"expected {expected}")])
@@ -66,7 +69,7 @@ def read_holiday_file(file: Traversable, region: str) -> HolidayFile:
 
 
 def _rule_violations(
-    schedule: HolidayFile, file_stem: str, region: str, parsed: ParsedYaml
+    schedule: HolidayFile, file_stem: str, region: str, parsed: Document
 ) -> Iterator[tuple[Loc, str]]:
     if file_stem != str(schedule.year):
         year = schedule.year

@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Iterator
 
 from tousu_shared.contracts.events import Channel
 from tousu_shared.regimes.model import ROLE_IDS, Condition, Regime, Target, TimeUnit
-from tousu_shared.regimes.yamlsrc import FieldPath
+from tousu_shared.yamlsrc import FieldPath
 
 Problem = tuple[FieldPath, str]
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from tousu_shared.regimes.checks import check_regime
 from tousu_shared.regimes.model import Regime
-from tousu_shared.regimes.yamlsrc import Document, YamlSyntaxError, duplicate_keys, parse, render_path
+from tousu_shared.yamlsrc import Document, YamlSyntaxError, duplicate_keys, parse, render_path
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ Vocabulary shared with the clock engine:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -29,27 +29,6 @@ TimeUnit = Literal["minutes", "hours", "days", "working_days", "same_day"]
 
 #: What can happen to a case. ``received`` is the complaint's arrival; the others are
 #: actions of staff or residents (and ``upgrade``/``escalate`` of the rules themselves).
-VERBS: tuple[str, ...] = (
-    "received",
-    "register",
-    "dispatch",
-    "accept",
-    "onsite",
-    "plan",
-    "progress",
-    "report",
-    "contact",
-    "escalate",
-    "pause",
-    "resume",
-    "promise",
-    "resolve",
-    "callback",
-    "reopen",
-    "upgrade",
-    "close",
-    "withdraw",
-)
 Verb = Literal[
     "received",
     "register",
@@ -71,6 +50,7 @@ Verb = Literal[
     "close",
     "withdraw",
 ]
+VERBS: tuple[str, ...] = get_args(Verb)
 
 #: The role ids of REGIMES.md; a regime may add its own in :attr:`Regime.roles`.
 ROLE_IDS: tuple[str, ...] = (

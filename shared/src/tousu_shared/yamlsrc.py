@@ -1,7 +1,13 @@
-"""YAML with line numbers: parse a document and find the line of any field path.
+"""YAML with line numbers, for files operators write (regimes, holiday schedules).
 
-Booleans follow YAML 1.2 (``true``/``false`` only): under YAML 1.1 the escalation key
-``on:`` would silently become ``True``, and ``no``/``yes`` would turn into booleans.
+Parse a document and find the line of any field path, so that a validation error says
+``FILE:LINE: field: message``. Two departures from PyYAML's defaults, both so that a
+typo is reported instead of silently changing meaning:
+
+- booleans follow YAML 1.2 (``true``/``false`` only): under YAML 1.1 the escalation key
+  ``on:`` would become ``True``, and ``no``/``yes`` would turn into booleans;
+- dates stay text: PyYAML turns ``2026-02-30`` into an error without a line, while as text
+  it reaches pydantic, whose error carries the field path, and so the line.
 """
 
 from __future__ import annotations
@@ -18,14 +24,15 @@ PathPart = str | int
 FieldPath = tuple[PathPart, ...]
 
 _BOOL = "tag:yaml.org,2002:bool"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader whose booleans are only true/false (YAML 1.2 core schema)."""
+    """SafeLoader whose booleans are only true/false (YAML 1.2 core schema) and dates text."""
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _TIMESTAMP)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
@@ -78,7 +85,7 @@ def parse(text: str) -> Document:
         line = mark.line + 1 if mark is not None else 1
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
         raise YamlSyntaxError(line, message) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError) as exc:  # a constructor's own error has no mark
         raise YamlSyntaxError(1, str(exc)) from None
     finally:
         loader.dispose()
