@@ -11,14 +11,23 @@ Rules, all read from the regime:
 - ``pause``/``resume`` pause and resume every open pausable clock;
 - ``promise`` moves the due time of the clocks that allow it (000's complex cases);
 - a change of classification (``upgrade``, or an automatic upgrade) re-targets open
-  clocks, cancels those whose condition no longer holds and starts those that now
-  apply, from the moment of the change;
-- ``reopen`` restarts the clocks that resolving had stopped, from the reopening, and
-  cancels open callback clocks (a new resolution starts them again);
+  clocks (same start, the new definition's target, window and owner, minus the time
+  they were paused), cancels those whose condition no longer holds and starts those
+  that now apply, from the moment of the change;
+- a clock stopped by a hand-over (an ``escalate``/``dispatch`` to a role of its
+  ``stop_to``: 003's property fix once the quality-engineering centre takes over) does
+  not start again when its start verb recurs (the centre's own site survey);
+- ``reopen`` restarts the clocks that resolving had stopped, from the reopening, under
+  the definition they ran under (003's builder fix, started by a dispatch to the builder),
+  and cancels open callback clocks (a new resolution starts them again);
 - ``callback`` with ``satisfied: false`` follows the regime's ``on_dissatisfied``:
   ``reopen`` reopens the case, ``review_item`` closes it marked for review; satisfied
   closes the case;
-- ``close`` and ``withdraw`` cancel whatever clock is still open.
+- closing the case, by ``close`` or by a callback, stops the clocks that ``close`` stops
+  (000's closure is met), then ``close`` and ``withdraw`` cancel whatever is still open;
+- escalation rules tell each role once per trigger and instant, with the first matching
+  rule's reason (004: a 23-household petition matches both the group and the
+  signatories rule for the project manager).
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from zoneinfo import ZoneInfo
 from tousu_shared.cases.classification import Classification
 from tousu_shared.regimes.model import ClockDef, Condition, EscalationRule, Regime, UpgradeRule
 from tousu_shared.sla.clock import SlaClock
-from tousu_shared.sla.durations import WorkingCalendar, due_from, resolve
+from tousu_shared.sla.durations import WorkingCalendar, due_from, push_for_pause, resolve
 
 #: the state a verb leaves the case in (verbs not listed leave it as it is)
 _STATE_AFTER = {
@@ -107,7 +116,8 @@ class CaseEngine:
     events: list[dict[str, Any]] = field(default_factory=list)
     _open: dict[str, tuple[SlaClock, ClockDef]] = field(default_factory=dict)
     _verbs_seen: set[str] = field(default_factory=set)
-    _stopped_by_resolve: list[str] = field(default_factory=list)
+    _stopped_by_resolve: list[tuple[str, ClockDef]] = field(default_factory=list)
+    _handed_over: set[str] = field(default_factory=set)
     _upgrades_done: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -212,12 +222,14 @@ class CaseEngine:
         targets = [(c, d) for c, d in self._open.values() if d.promise_allowed and which in (None, c.name)]
         if not targets:
             raise CaseError("no open clock of this case allows a promised date")
+        reason = str(details.get("reason") or "").strip()
+        if not reason:
+            raise CaseError("a promised date needs a reason (with: {due_at, reason})")
         for clock, _ in targets:
-            clock.promise(at, due, str(details.get("reason", "")))
+            clock.promise(at, due, reason)
 
     def _on_resolve(self, at: datetime, details: dict[str, Any]) -> None:
-        stopped = self._stop_clocks("resolve", at)
-        self._stopped_by_resolve = stopped
+        self._stopped_by_resolve = self._stop_clocks("resolve", at)
         self._start_clocks("resolve", at)
 
     def _on_reopen(self, at: datetime, details: dict[str, Any]) -> None:
@@ -225,8 +237,10 @@ class CaseEngine:
             if definition.start_on == "resolve":
                 clock.cancel(at, "case reopened")
                 self._closed(name, "ClockCancelled", at)
-        for name in self._stopped_by_resolve:
-            self._start_named(name, at, restart=True)
+        for name, ran_under in self._stopped_by_resolve:
+            again = self._definition_like(ran_under)
+            if again is not None:
+                self._start_named(name, at, restart=True, keep=again)
         self._stopped_by_resolve = []
 
     def _on_callback(self, at: datetime, details: dict[str, Any]) -> None:
@@ -255,6 +269,7 @@ class CaseEngine:
 
     def _close(self, at: datetime, why: str) -> None:
         self._event("CaseClosed", at, reason=why)
+        self._stop_clocks("close", at)
         self._cancel_open(at, "case closed")
         self.state = "closed"
 
@@ -280,8 +295,20 @@ class CaseEngine:
                 return d
         return None
 
+    def _definition_like(self, old: ClockDef) -> ClockDef | None:
+        """The definition of ``old``'s clock that matches the case now, among those started the
+        same way (same verb, same roles): a clock started by a dispatch to the builder stays the
+        builder's clock when the case is re-classified or reopened."""
+        for d in self.regime.clocks:
+            same = d.name == old.name and d.start_on == old.start_on and d.start_to == old.start_to
+            if same and self._matches(d.when):
+                return d
+        return None
+
     def _start_clocks(self, verb: str, at: datetime, to: str | None = None) -> None:
         for name in dict.fromkeys(d.name for d in self.regime.clocks if d.start_on == verb):
+            if name in self._handed_over:
+                continue  # its work went to another unit; the verb recurring there is theirs
             if name not in self._open and (verb != "received" or not self._ever_started(name)):
                 self._start_named(name, at, start_on=verb, to=to)
 
@@ -317,16 +344,17 @@ class CaseEngine:
         self._open[name] = (clock, definition)
         self._event("ClockRestarted" if restart else "ClockStarted", at, clock=name)
 
-    def _stop_clocks(self, verb: str, at: datetime, to: str | None = None) -> list[str]:
+    def _stop_clocks(self, verb: str, at: datetime, to: str | None = None) -> list[tuple[str, ClockDef]]:
+        """Stop the open clocks ``verb`` stops; return them with the definition each ran under."""
         stopped = []
         for name, (clock, definition) in list(self._open.items()):
-            routed = (
-                verb not in ("escalate", "dispatch") or definition.stop_to is None or to in definition.stop_to
-            )
-            if verb in definition.stop_on and routed:
+            routed_verb = verb in ("escalate", "dispatch") and definition.stop_to is not None
+            if verb in definition.stop_on and (not routed_verb or to in (definition.stop_to or [])):
                 clock.stop(at, verb)
                 self._closed(name, "ClockMet" if clock.status == "met" else "ClockStoppedLate", at)
-                stopped.append(name)
+                stopped.append((name, definition))
+                if routed_verb:
+                    self._handed_over.add(name)
         return stopped
 
     def _cancel_open(self, at: datetime, why: str) -> None:
@@ -344,13 +372,20 @@ class CaseEngine:
     def _reclassify(self, new: Classification, at: datetime, why: str) -> None:
         self.classification = new
         for name, (clock, old) in list(self._open.items()):
-            definition = self._definition(name)
+            definition = self._definition_like(old)
             if definition is None:
                 clock.cancel(at, f"no longer applies ({why})")
                 self._closed(name, "ClockCancelled", at)
             elif definition is not old:
                 span = resolve(definition.target, self.regime, self.parameters)
-                clock.retarget(at, span, due_from(clock.started_at, span, self.calendar, self.tz), why)
+                due = due_from(clock.started_at, span, self.calendar, self.tz)
+                for paused_at, resumed_at in clock.pauses():  # paused time still does not count
+                    due = push_for_pause(due, span.unit, paused_at, resumed_at, self.calendar, self.tz)
+                not_before = None
+                if definition.not_before is not None:
+                    window = resolve(definition.not_before, self.regime, self.parameters)
+                    not_before = due_from(clock.started_at, window, self.calendar, self.tz)
+                clock.retarget(at, span, due, why, not_before=not_before, owner=definition.owner)
                 self._open[name] = (clock, definition)
                 self._event("ClockRetargeted", at, clock=name)
         for name in dict.fromkeys(d.name for d in self.regime.clocks):
@@ -388,8 +423,10 @@ class CaseEngine:
     def _escalate(
         self, trigger: str, at: datetime, *, clock: str | None = None, verb: str | None = None
     ) -> None:
+        told: set[str] = set()  # a role is told once per trigger and instant (first rule's reason)
         for rule in self.regime.escalations:
-            if self._applies(rule, trigger, clock, verb):
+            if self._applies(rule, trigger, clock, verb) and rule.to not in told:
+                told.add(rule.to)
                 self.escalations.append(Escalation(at, rule.to, rule.reason, trigger, clock))
                 self._event("EscalationRaised", at, to_role=rule.to, trigger=trigger)
 

@@ -19,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from tousu_shared.cases.classification import classify
 from tousu_shared.cases.engine import CaseEngine, CaseError
 from tousu_shared.regimes.model import VERBS, Regime
+from tousu_shared.sla.clock import ClockStateError
 from tousu_shared.sla.durations import TargetError, WorkingCalendar
 
 _OFFSET = re.compile(r"^\+(?:\d+(?:\.\d+)?[wdhm])+$")
@@ -141,7 +142,7 @@ def simulate(
         if end < last:
             raise ScenarioError(f"run_until {scenario.run_until} is before the last action")
         case.advance(end)
-    except (CaseError, TargetError) as exc:
+    except (CaseError, ClockStateError, TargetError) as exc:
         raise ScenarioError(str(exc)) from None
     return _result(case, tz, warnings)
 

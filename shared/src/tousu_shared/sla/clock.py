@@ -141,13 +141,35 @@ class SlaClock:
         self.breached_at = None if due_at > at else self.breached_at
         self.history.append(Change(at, "promised", reason, due_at))
 
-    def retarget(self, at: datetime, span: Span, due_at: datetime, why: str) -> None:
-        """The case's classification changed: same start, new target."""
+    def retarget(
+        self,
+        at: datetime,
+        span: Span,
+        due_at: datetime,
+        why: str,
+        *,
+        not_before: datetime | None = None,
+        owner: str | None = None,
+    ) -> None:
+        """The case's classification changed: same start, new target (and the new definition's
+        window and owner: 002's major callback is the station head's, not before 24 h)."""
         self._require_open("retarget")
         self.span, self.due_at = span, due_at
+        self.not_before, self.owner = not_before, owner
         if self.breached_at is not None and due_at > at:
             self.breached_at = None
         self.history.append(Change(at, "retargeted", f"{span.describe()} ({why})", due_at))
+
+    def pauses(self) -> list[tuple[datetime, datetime]]:
+        """Every finished pause, as (paused at, resumed at)."""
+        out, since = [], None
+        for change in self.history:
+            if change.change == "paused":
+                since = change.at
+            elif change.change == "resumed" and since is not None:
+                out.append((since, change.at))
+                since = None
+        return out
 
     def stop(self, at: datetime, by: str) -> None:
         self._require_open("stop")

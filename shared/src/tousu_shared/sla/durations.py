@@ -35,7 +35,8 @@ class Span:
         if self.unit == "same_day":
             return "same day"
         amount = int(self.amount) if self.amount == int(self.amount) else self.amount
-        return f"{amount} {self.unit.replace('_', ' ')}"
+        unit = self.unit.replace("_", " ")
+        return f"{amount} {unit.removesuffix('s') if amount == 1 else unit}"
 
 
 def resolve(target: Target, regime: Regime, overrides: Mapping[str, float] | None = None) -> Span:
