@@ -6,8 +6,20 @@ import typer
 
 from tousu_cli import contracts, db, demo, dev, regimes, service
 from tousu_cli.simulate import simulate_command
+from tousu_shared.logging import configure_logging
 
 app = typer.Typer(help="Tousu (投诉): complaint handling for property groups.", no_args_is_help=True)
+
+
+@app.callback()
+def _cli_logging() -> None:
+    """Warnings go to stderr as readable lines, so stdout stays clean for JSON output.
+
+    ``tousu service run`` reconfigures logging as JSON for the service it starts.
+    """
+    configure_logging("cli", level="WARNING", json=False)
+
+
 app.add_typer(service.app, name="service")
 app.add_typer(dev.app, name="dev")
 app.add_typer(demo.app, name="demo")
