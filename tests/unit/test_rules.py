@@ -11,12 +11,14 @@ from tousu_shared.clock import VirtualClock
 from tousu_shared.contracts.events import ComplaintTriaged, WorkOrderCreated
 from tousu_shared.regimes import REGIME_IDS, load_regime, selected_regimes
 
+from .reading import read
+
 NOW = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def test_placeholder_topics_are_filed_by_each_regime() -> None:
     def filed(regime: str, text: str) -> tuple[str, str, str]:
-        c = classify(load_regime(regime), text=text, channel="phone")
+        c = classify(load_regime(regime), reading=read(text), channel="phone")
         return c.topic, c.category, c.department
 
     assert filed("property-role-matrix", "電梯困人")[1:] == ("facility", "engineering")

@@ -6,6 +6,7 @@ import typer
 
 from tousu_cli import contracts, db, demo, dev, regimes, service
 from tousu_cli.simulate import simulate_command
+from tousu_cli.triage import triage_command
 from tousu_shared.logging import configure_logging
 
 app = typer.Typer(help="Tousu (投诉): complaint handling for property groups.", no_args_is_help=True)
@@ -27,6 +28,7 @@ app.add_typer(contracts.app, name="contracts")
 app.add_typer(db.app, name="db")
 app.add_typer(regimes.app, name="regimes")
 app.command("simulate")(simulate_command)
+app.command("triage")(triage_command)
 
 if __name__ == "__main__":
     app()

@@ -10,6 +10,7 @@ import typer
 from tousu_shared.calendar import CalendarFileError, load_calendar
 from tousu_shared.cases.scenario import ScenarioError, read_scenario, simulate
 from tousu_shared.regimes.loader import RegimeFileError, load_regime
+from tousu_triage.classifier import Reader
 
 
 def simulate_command(
@@ -28,7 +29,7 @@ def simulate_command(
         scenario = read_scenario(scenario_file)
         regime = load_regime(scenario.regime, regimes_dir)
         calendar = load_calendar(directory=calendar_dir)
-        result = simulate(scenario, regime, calendar, [])
+        result = simulate(scenario, regime, calendar, [], reader=Reader().read)
         result["warnings"] = calendar.warnings
     except (ScenarioError, RegimeFileError, CalendarFileError, LookupError) as exc:
         typer.secho(f"tousu simulate: {scenario_file}: {_one_line(exc)}", fg="red", err=True)

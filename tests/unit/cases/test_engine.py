@@ -13,6 +13,8 @@ from tousu_shared.cases.classification import classify
 from tousu_shared.cases.engine import CaseEngine, CaseError
 from tousu_shared.regimes.model import Regime
 
+from ..reading import read
+
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = load_calendar()
 
@@ -125,7 +127,7 @@ def case(
 ) -> CaseEngine:
     data = {**REGIME, "callback": {**REGIME["callback"], "on_dissatisfied": on_dissatisfied}}
     regime = Regime.model_validate(data)
-    c = classify(regime, text=text, channel="phone", signatories=signatories, overrides=overrides)
+    c = classify(regime, reading=read(text), channel="phone", signatories=signatories, overrides=overrides)
     return CaseEngine(regime, CAL, TZ, at(received), c)
 
 

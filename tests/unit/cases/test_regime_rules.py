@@ -24,6 +24,8 @@ from tousu_shared.cases.scenario import Scenario, simulate
 from tousu_shared.regimes import Regime, load_regime
 from tousu_shared.sla.clock import SlaClock
 
+from ..reading import read
+
 TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -49,7 +51,12 @@ def new_case(
     r = regime(regime_id)
     params = dict(parameters or {})
     c = classify(
-        r, text=text, channel=channel, signatories=signatories, overrides=overrides, parameters=params
+        r,
+        reading=read(text),
+        channel=channel,
+        signatories=signatories,
+        overrides=overrides,
+        parameters=params,
     )
     return CaseEngine(r, load_calendar(), TZ, at(received), c, params)
 
@@ -111,7 +118,7 @@ class TestCommunityStandard:
                     "parameters": parameters,
                 }
             )
-            result = simulate(scenario, regime(self.R), load_calendar(), [])
+            result = simulate(scenario, regime(self.R), load_calendar(), [], reader=read)
             (registration,) = [c for c in result["clocks"] if c["name"] == "registration"]
             return str(registration["due_at"])
 
@@ -313,7 +320,9 @@ class TestLogisticsService:
         assert (notice.status, clock(e, "handover").status) == ("met", "met")
 
     def test_emergency_notice_is_a_parameter(self) -> None:
-        e = self.case("2026-10-03T02:10", topic="gas", parameters={"emergency_notice_limit": 5})
+        e = self.case(
+            "2026-10-03T02:10", "楼道里煤气味很浓", topic="gas", parameters={"emergency_notice_limit": 5}
+        )
         assert clock(e, "emergency_notice").due_at == at("2026-10-03T02:15")
 
     def test_emergency_notice_only_for_emergencies(self) -> None:
@@ -808,8 +817,9 @@ class TestPropertyRoleMatrix:
         assert (nineteen.classification.urgency, told(nineteen)) == ("general", [])
 
     def test_media_attention_goes_to_project_manager(self) -> None:
+        # media attention also makes the case difficult (GUIDE.md): the supervisor is told too
         e = self.case("2026-09-30T16:00", "已經聯繫記者了", topic="staff_attitude")
-        assert told(e) == [("project_manager", "classified")]
+        assert told(e) == [("project_manager", "classified"), ("regional_supervisor", "classified")]
 
     def test_difficult_cases_go_to_regional_supervisor(self) -> None:
         e = self.case("2026-02-12T10:00", topic="property_rights")

@@ -19,6 +19,8 @@ from tousu_shared.calendar import load_calendar
 from tousu_shared.cases.scenario import read_scenario, simulate
 from tousu_shared.regimes import REGIME_IDS, load_regime
 
+from ..reading import read
+
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIOS = ROOT / "examples" / "scenarios"
 FILES = sorted(p for p in SCENARIOS.rglob("*.yaml") if not p.name.endswith(".expected.yaml"))
@@ -29,7 +31,7 @@ def run_like_the_cli(path: Path) -> dict[str, Any]:
     scenario = read_scenario(path)
     regime = load_regime(scenario.regime)
     calendar = load_calendar()  # a fresh calendar: its warnings are the years this run touched
-    result = simulate(scenario, regime, calendar, [])
+    result = simulate(scenario, regime, calendar, [], reader=read)
     result["warnings"] = calendar.warnings
     # through JSON and back, as the CLI prints it (tuples become lists, and so on)
     return json.loads(json.dumps(result, ensure_ascii=False))

@@ -2,22 +2,26 @@ from __future__ import annotations
 
 from functools import cache
 
-from tousu_shared.cases.classification import classify, topic_cue
 from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.contracts.events import ComplaintReceived, ComplaintTriaged
 from tousu_shared.delivery.consumer import HandlerContext
 from tousu_shared.delivery.errors import PermanentError
 from tousu_shared.regimes import load_regime
 from tousu_shared.regimes.model import Regime
+from tousu_triage.classifier import Reader
 from tousu_triage.models import TriageResult
-
-#: until the real classifier lands, topics come from keyword cues; the regime files them
-CLASSIFIER = "placeholder-keywords@0"
+from tousu_triage.triage import CLASSIFIER, triage
 
 
 @cache
 def regime_of(regime_id: str) -> Regime:
     return load_regime(regime_id)
+
+
+@cache
+def reader() -> Reader:
+    """One per process: jieba's dictionary and the lexicon load once (about a second)."""
+    return Reader()
 
 
 async def on_received(ctx: HandlerContext, event: Envelope) -> None:
@@ -29,14 +33,9 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
     if await ctx.session.get(TriageResult, event.complaint_id):
         return  # already triaged (a re-sent complaint): one triage per complaint
     regime = regime_of(received.regime)
-    filed = classify(regime, text=received.text, channel=received.channel.value)
-    topic, cue = topic_cue(received.text)
-    reasons = [
-        f"keyword {cue!r} → {topic}" if cue else "no keyword matched",
-        f"{regime.ref}: {topic} → {filed.category}",
-    ]
+    result = triage(reader(), regime, received.text, channel=received.channel.value)
+    filed, reading = result.filed, result.reading
     now = ctx.clock.now()
-    confidence = 0.5 if cue else 0.1
     ctx.session.add(
         TriageResult(
             complaint_id=event.complaint_id,
@@ -44,7 +43,7 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
             topic=filed.topic,
             category=filed.category,
             department=filed.department,
-            confidence=confidence,
+            confidence=reading.confidence,
             triaged_at=now,
         )
     )
@@ -56,8 +55,13 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
         urgency=filed.urgency,
         severity=filed.severity,
         department=filed.department,
-        confidence=confidence,
-        reasons=reasons,
+        confidence=reading.confidence,
+        reasons=result.reasons,
         classifier=CLASSIFIER,
+        signals=sorted(filed.signals),
+        group=filed.group,
+        signatories=reading.signatories,
+        needs_clarification=reading.needs_clarification,
+        questions=list(reading.questions),
     )
     ctx.emit(ctx.topics.triaged, event.follow_up(payload, now))

@@ -7,22 +7,14 @@ from dataclasses import dataclass, replace
 
 from tousu_shared.regimes.model import Condition, LevelRule, Regime
 
-# Placeholder topic cues until triage's classifier lands; overrides skip them entirely.
-_TOPIC_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("elevator", ("电梯", "電梯", "elevator", "lift")),
-    ("water_leak", ("漏水", "水管", "爆管", "渗水", "滲水", "leak")),
-    ("gas", ("燃气", "煤气", "燃氣", "gas")),
-    ("fire_safety", ("消防", "着火", "火灾", "fire")),
-    ("power", ("停电", "跳闸", "停電", "power")),
-    ("noise", ("噪音", "吵", "noise")),
-    ("parking", ("停车", "车位", "停車", "parking")),
-    ("cleaning", ("垃圾", "保洁", "卫生", "清洁", "garbage")),
-    ("greening", ("绿化", "綠化", "草坪")),
-    ("fees", ("物业费", "物業費", "收费", "账单", "fee")),
-    ("staff_attitude", ("态度", "態度", "rude")),
-)
-_GROUP_CUES = ("联名", "聯名", "集体", "集體", "全体业主")
-_MEDIA_CUES = ("媒体", "媒體", "记者", "記者", "曝光", "起诉", "起訴", "律师")
+
+@dataclass(frozen=True)
+class TextReading:
+    """What triage read in a complaint's text, before any regime files it."""
+
+    topic: str = "other"
+    signals: frozenset[str] = frozenset()
+    signatories: int | None = None  # households or people the text says joined in
 
 
 @dataclass(frozen=True)
@@ -36,6 +28,7 @@ class Classification:
     group: bool = False
     media: bool = False
     signatories: int = 1
+    signals: frozenset[str] = frozenset()
 
     def matches(self, cond: Condition) -> bool:
         checks = (
@@ -59,36 +52,24 @@ class Classification:
         return replace(self, severity=severity)
 
 
-def guess_topic(text: str) -> str:
-    return topic_cue(text)[0]
-
-
-def topic_cue(text: str) -> tuple[str, str | None]:
-    """The placeholder topic of ``text`` and the cue that decided it (None: no cue found)."""
-    lowered = text.lower()
-    for topic, cues in _TOPIC_CUES:
-        for cue in cues:
-            if cue in lowered:
-                return topic, cue
-    return "other", None
-
-
 def classify(
     regime: Regime,
     *,
-    text: str,
     channel: str,
+    reading: TextReading | None = None,
     signatories: int = 1,
     overrides: Mapping[str, str] | None = None,
     parameters: Mapping[str, float] | None = None,
 ) -> Classification:
-    """File a complaint under ``regime``; ``overrides`` (topic, category, department,
-    urgency, severity) replace what the rules would decide."""
+    """File a complaint under ``regime`` from what triage read in it; ``overrides`` (topic,
+    category, department, urgency, severity) replace what the rules would decide."""
     given = dict(overrides or {})
-    topic = given.get("topic") or guess_topic(text)
+    read = reading or TextReading()
+    topic = given.get("topic") or read.topic
     rule = regime.topics.get(topic) or regime.topics["other"]
-    group = any(c in text for c in _GROUP_CUES)
-    media = any(c in text for c in _MEDIA_CUES)
+    signatories = max(signatories, read.signatories or 0)
+    params = {name: p.default for name, p in regime.parameters.items()} | dict(parameters or {})
+    signals = _effective_signals(regime, read, params)
     draft = Classification(
         topic=topic,
         category=rule.category,
@@ -96,14 +77,14 @@ def classify(
         urgency=rule.urgency or regime.default_urgency,
         severity=rule.severity or regime.default_severity,
         channel=channel,
-        group=group,
-        media=media,
+        group="group" in signals,
+        media="media" in signals,
         signatories=signatories,
+        signals=signals,
     )
-    params = {name: p.default for name, p in regime.parameters.items()} | dict(parameters or {})
     severity = _level(regime.severity_rules, draft, signatories, params) or draft.severity
     urgency = _level(regime.urgency_rules, draft, signatories, params) or draft.urgency
-    group = group or _signed_by_enough(regime, signatories, params)
+    group = draft.group or _signed_by_enough(regime, signatories, params)
     return replace(
         draft,
         category=given.get("category", draft.category),
@@ -120,6 +101,8 @@ def _level(
     for rule in rules:
         if rule.topics is not None and c.topic not in rule.topics:
             continue
+        if rule.signals is not None and not c.signals.intersection(rule.signals):
+            continue
         if rule.signatories_at_least is not None and signatories < params.get(rule.signatories_at_least, 1e9):
             continue
         if rule.group is not None and rule.group != c.group and rule.signatories_at_least is None:
@@ -130,10 +113,23 @@ def _level(
     return None
 
 
-def _signed_by_enough(regime: Regime, signatories: int, params: Mapping[str, float]) -> bool:
-    thresholds = [
+def _effective_signals(regime: Regime, read: TextReading, params: Mapping[str, float]) -> frozenset[str]:
+    """A text that counts its signatories is a group complaint only if the count reaches
+    the regime's threshold ("5户联名" is not a group under a 10-signatory rule)."""
+    thresholds = _signatory_thresholds(regime, params)
+    counted = read.signatories if thresholds and "group" in read.signals else None
+    if counted is not None and counted < min(thresholds):
+        return read.signals - {"group"}
+    return read.signals
+
+
+def _signatory_thresholds(regime: Regime, params: Mapping[str, float]) -> list[float]:
+    return [
         params[r.signatories_at_least]
         for r in regime.severity_rules + regime.urgency_rules
         if r.signatories_at_least and r.signatories_at_least in params
     ]
-    return any(signatories >= t for t in thresholds)
+
+
+def _signed_by_enough(regime: Regime, signatories: int, params: Mapping[str, float]) -> bool:
+    return any(signatories >= t for t in _signatory_thresholds(regime, params))

@@ -8,6 +8,7 @@ time-ordered actions and how long to run. The result is the JSON the README show
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tousu_shared.cases.classification import classify
+from tousu_shared.cases.classification import TextReading, classify
 from tousu_shared.cases.engine import CaseEngine, CaseError
 from tousu_shared.regimes.model import VERBS, Regime
 from tousu_shared.sla.clock import ClockStateError
@@ -108,8 +109,14 @@ def instant(value: str, base: datetime) -> datetime:
 
 
 def simulate(
-    scenario: Scenario, regime: Regime, calendar: WorkingCalendar, warnings: list[str]
+    scenario: Scenario,
+    regime: Regime,
+    calendar: WorkingCalendar,
+    warnings: list[str],
+    reader: Callable[[str], TextReading] | None = None,
 ) -> dict[str, Any]:
+    """Run ``scenario`` under virtual time; ``reader`` is triage's reading of the text
+    (without one, the scenario's own ``topic`` or "other")."""
     tz = ZoneInfo(regime.timezone)
     received = scenario.received_at
     overrides = {k: v for k in _OVERRIDES if (v := getattr(scenario, k)) is not None}
@@ -120,7 +127,7 @@ def simulate(
     c = scenario.complaint
     classification = classify(
         regime,
-        text=c.text,
+        reading=reader(c.text) if reader else None,
         channel=c.channel,
         signatories=c.signatories,
         overrides=overrides,

@@ -55,6 +55,15 @@ class ComplaintTriaged(Payload):
     confidence: float = Field(ge=0, le=1)
     reasons: list[str] = Field(default_factory=list)
     classifier: str = Field(description="Which classifier decided, with its version")
+    signals: list[str] = Field(
+        default_factory=list, description="What the text says beyond its topic: danger, repeated, group, …"
+    )
+    group: bool = Field(default=False, description="A group complaint (signatories or collective action)")
+    signatories: int | None = Field(default=None, description="Households or people the text says joined in")
+    needs_clarification: bool = Field(
+        default=False, description="Too vague or unsure to act on: ask the resident first"
+    )
+    questions: list[str] = Field(default_factory=list, description="What a clerk would ask to clarify")
 
 
 class WorkOrderCreated(Payload):

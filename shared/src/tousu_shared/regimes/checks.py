@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable, Iterator
 
 from tousu_shared.contracts.events import Channel
 from tousu_shared.regimes.model import ROLE_IDS, Condition, Regime, Target, TimeUnit
+from tousu_shared.regimes.taxonomy import TOPICS
 from tousu_shared.yamlsrc import FieldPath
 
 Problem = tuple[FieldPath, str]
@@ -112,6 +113,8 @@ def _labels(regime: Regime) -> Iterator[Problem]:
                 if topic not in regime.topics:
                     yield (f"{kind}_rules", i, "topics", j), f"unknown topic {topic!r} (not in 'topics')"
     for topic, rule in regime.topics.items():
+        if topic not in TOPICS:
+            yield ("topics", topic), f"unknown topic {topic!r}; one of: {_one_of(TOPICS)}"
         if rule.category not in regime.categories:
             yield (
                 ("topics", topic, "category"),

@@ -25,6 +25,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from tousu_shared.regimes.taxonomy import Signal
+
 TimeUnit = Literal["minutes", "hours", "days", "working_days", "same_day"]
 
 #: What can happen to a case. ``received`` is the complaint's arrival; the others are
@@ -149,6 +151,9 @@ class LevelRule(Strict):
 
     level: Label
     topics: list[Label] | None = None
+    signals: list[Signal] | None = Field(
+        default=None, description="any of these text signals read by triage (see taxonomy)"
+    )
     signatories_at_least: Name | None = Field(default=None, description="a number parameter")
     group: bool | None = None
     media: bool | None = None

@@ -1,0 +1,216 @@
+"""Read a complaint the way a senior clerk does: what it is about, and whether there
+is danger now, a long or repeated grievance, a group, the press, the law.
+
+The reading is regime-free; each regime files it (``tousu_shared.cases.classification``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import jieba
+
+from tousu_shared.cases.classification import TextReading
+from tousu_triage.classifier.lexicon import Effect, Lexicon, shipped_lexicon
+from tousu_triage.classifier.normalise import Normaliser
+from tousu_triage.classifier.numbers import signatories_in
+
+jieba.setLogLevel(logging.WARNING)
+
+_CLAUSE_END = re.compile(r"[，。！？；,.!?;\n、…~～]+|\s{2,}")
+#: cues of a danger kind: not counted when negated, hypothetical or past
+_PRESENT_ONLY = {"danger"}
+#: short Chinese cues must be whole jieba tokens (水管 is not in 供水|管理)
+_SHORT = 2
+#: a resident's whole message this short, with nothing specific, is vague
+_VAGUE_LENGTH = 8
+_CLARIFY_BELOW = 0.45
+_GENERIC_QUESTIONS = (
+    "具体是什么问题？",
+    "发生在哪里（楼栋、单元、房号或位置）？",
+    "从什么时候开始，现在是什么情况？",
+)
+_DETAIL = re.compile(r"\d|[栋幢楼号室层单元座]|[a-z]{3,}")
+
+
+@dataclass(frozen=True)
+class Reading(TextReading):
+    confidence: float = 0.0
+    reasons: tuple[str, ...] = ()
+    needs_clarification: bool = False
+    questions: tuple[str, ...] = ()
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Clause:
+    start: int
+    end: int
+    weight: float
+    hypothetical: bool
+    past: bool
+
+
+class Reader:
+    """Thread-safe after construction; build one per process (jieba's dictionary loads once)."""
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or shipped_lexicon()
+        source = self.lexicon.source
+        self._m = source.markers
+        self._normalise = Normaliser(source.typos)
+        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer.initialize()
+        for word in self.lexicon.words:
+            self._tokenizer.add_word(word)
+        self._present = {t: e.present.fallback for t, e in source.topics.items() if e.present}
+        self._questions = {t: tuple(e.questions) for t, e in source.topics.items()}
+
+    def tokens(self, text: str) -> list[str]:
+        return [t for t in self._tokenizer.cut(self._normalise(text), HMM=False) if t.strip()]
+
+    def read(self, text: str) -> Reading:
+        norm = self._normalise(text)
+        clauses = self._clauses(norm)
+        bounds = self._boundaries(norm)
+        scores: dict[str, float] = defaultdict(float)
+        cues: dict[str, list[str]] = defaultdict(list)
+        signals: dict[str, str] = {}
+        discounted: list[str] = []
+
+        def apply(effect: Effect, cue: str, start: int) -> None:
+            clause = _clause_at(clauses, start)
+            if effect.kind == "signal":
+                if self._negated(norm, clause, start, self._m.negation, 3):
+                    discounted.append(f"「{cue}」 negated: no {effect.name}")
+                elif effect.name in _PRESENT_ONLY and (clause.hypothetical or clause.past):
+                    why = "hypothetical" if clause.hypothetical else "past"
+                    discounted.append(f"「{cue}」 {why}: no {effect.name} now")
+                else:
+                    signals.setdefault(effect.name, cue)
+                return
+            if self._negated(norm, clause, start, self._m.correction, 1):
+                discounted.append(f"「{cue}」 corrected: not {effect.name}")
+                return
+            topic, weight = effect.name, effect.weight * clause.weight
+            if topic in self._present and (
+                clause.hypothetical or clause.past or self._negated(norm, clause, start, self._m.negation, 3)
+            ):
+                topic, weight = self._present[topic], weight * 0.8
+            scores[topic] += weight
+            cues[topic].append(cue)
+
+        for match in self.lexicon.plain.finditer(norm):
+            cue, start, end = match.group(0), match.start(), match.end()
+            if not cue.isascii() and len(cue) <= _SHORT and (start not in bounds or end not in bounds):
+                continue
+            for effect in self.lexicon.effects[cue]:
+                apply(effect, cue, start)
+        for pattern, effect in self.lexicon.patterns:
+            for match in pattern.finditer(norm):
+                apply(effect, match.group(0), match.start())
+
+        for topic, fallback in self._present.items():
+            if scores.get(topic):  # trapped in *the elevator*: the specific topic wins
+                scores[topic] += scores.get(fallback, 0.0)
+        signatories = signatories_in(norm)
+        return self._decide(norm, dict(scores), cues, signals, discounted, signatories)
+
+    def _decide(
+        self,
+        norm: str,
+        scores: dict[str, float],
+        cues: dict[str, list[str]],
+        signals: dict[str, str],
+        discounted: list[str],
+        signatories: int | None,
+    ) -> Reading:
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        topic, top = ranked[0] if ranked else ("other", 0.0)
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        confidence = _confidence(top, second)
+        reasons = (
+            [f"{topic}: " + " ".join(f"「{c}」" for c in dict.fromkeys(cues[topic]))]
+            if top
+            else ["no topic cue: other"]
+        )
+        if len(ranked) > 1:
+            reasons.append(f"over {ranked[1][0]} ({second:.1f} < {top:.1f})")
+        reasons += [f"{name}: 「{cue}」" for name, cue in signals.items()]
+        reasons += discounted
+        if signatories is not None:
+            reasons.append(f"signatories: {signatories}")
+        vague = _is_vague(norm) and "danger" not in signals
+        clarify = vague or confidence < _CLARIFY_BELOW
+        if clarify:
+            reasons.append("vague: ask first" if vague else f"low confidence {confidence:.2f}: ask first")
+        questions = (self._questions.get(topic) or _GENERIC_QUESTIONS) if clarify else ()
+        return Reading(
+            topic=topic,
+            signals=frozenset(signals),
+            signatories=signatories,
+            confidence=round(confidence, 3),
+            reasons=tuple(reasons),
+            needs_clarification=clarify,
+            questions=tuple(questions),
+            scores={t: round(s, 2) for t, s in ranked},
+        )
+
+    def _clauses(self, norm: str) -> list[_Clause]:
+        m = self._m
+        spans, last = [], 0
+        for sep in _CLAUSE_END.finditer(norm):
+            if sep.start() > last:
+                spans.append((last, sep.start()))
+            last = sep.end()
+        if last < len(norm) or not spans:
+            spans.append((last, len(norm)))
+        clauses = []
+        for start, end in spans:
+            text = norm[start:end]
+            weight = 1.5 if _has(text, m.demand) else 0.6 if _has(text, m.aside) else 1.0
+            past = _has(text, m.past) and not _has(text, m.present)
+            clauses.append(_Clause(start, end, weight, _has(text, m.hypothetical), past))
+        return clauses
+
+    def _boundaries(self, norm: str) -> set[int]:
+        bounds, at = {0}, 0
+        for token in self._tokenizer.cut(norm, HMM=False):
+            at += len(token)
+            bounds.add(at)
+        return bounds
+
+    @staticmethod
+    def _negated(norm: str, clause: _Clause, start: int, markers: list[str], gap: int) -> bool:
+        before = norm[clause.start : start]
+        for marker in markers:
+            at = before.rfind(marker)
+            if at != -1 and len(before) - (at + len(marker)) <= gap:
+                return True
+        return False
+
+
+def _has(text: str, markers: list[str]) -> bool:
+    return any(marker in text for marker in markers)
+
+
+def _clause_at(clauses: list[_Clause], offset: int) -> _Clause:
+    for clause in clauses:
+        if offset < clause.end:
+            return clause
+    return clauses[-1]
+
+
+def _confidence(top: float, second: float) -> float:
+    if top <= 0:
+        return 0.1
+    return (1 - math.exp(-top / 2)) * (0.5 + 0.5 * (top - second) / top)
+
+
+def _is_vague(norm: str) -> bool:
+    meaningful = re.sub(r"[\W_]+", "", norm)
+    return len(meaningful) <= _VAGUE_LENGTH and not _DETAIL.search(norm)
