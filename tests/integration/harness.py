@@ -60,13 +60,17 @@ class ServiceProcess:
     env: dict[str, str]
     log_path: Path
     proc: subprocess.Popen[bytes] | None = None
+    service: str = ""  # which service's code runs (default: name); deployments share one
+
+    def __post_init__(self) -> None:
+        self.service = self.service or self.name
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, **extra_env: str) -> None:
-        module = "tousu_" + self.name.replace("-", "_")
+        module = "tousu_" + self.service.replace("-", "_")
         log = self.log_path.open("ab")
         env = {**self.env, **extra_env}
         self.proc = subprocess.Popen(
@@ -108,7 +112,15 @@ class Stack:
     def url(self, service: str) -> str:
         return self.services[service].url
 
-    async def start(self, names: Iterable[str] = SERVICES) -> None:
+    async def start(
+        self,
+        names: Iterable[str] = SERVICES,
+        deployments: dict[str, tuple[str, dict[str, str]]] | None = None,
+    ) -> None:
+        """Start ``names`` (one deployment each), plus ``deployments``: name → (service, env),
+        e.g. ``{"triage-prm": ("triage", {"TOUSU_REGIMES": "property-role-matrix"})}``."""
+        deployments = deployments or {}
+        names = [*names, *deployments]
         admin = create_async_engine(admin_database_url(), isolation_level="AUTOCOMMIT")
         try:
             async with admin.connect() as conn:
@@ -117,6 +129,7 @@ class Stack:
         finally:
             await admin.dispose()
         for name in names:
+            service, extra_env = deployments.get(name, (name, {}))
             db_url = make_url(admin_database_url()).set(database=self._db(name))
             url = db_url.render_as_string(hide_password=False)
             self.engines[name] = create_async_engine(url, pool_size=2)
@@ -127,9 +140,10 @@ class Stack:
                 "TOUSU_TOPIC_PREFIX": self.topic_prefix,
                 "TOUSU_HTTP_PORT": str(free_port()),
                 "TOUSU_LOG_LEVEL": "INFO",
+                **extra_env,
             }
             self.services[name] = ServiceProcess(
-                name, int(env["TOUSU_HTTP_PORT"]), env, self.workdir / f"{name}.log"
+                name, int(env["TOUSU_HTTP_PORT"]), env, self.workdir / f"{name}.log", service=service
             )
             self.services[name].start()
         await asyncio.gather(*(self.wait_ready(n) for n in names))

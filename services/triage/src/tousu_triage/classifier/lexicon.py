@@ -33,6 +33,7 @@ class TopicEntry(_Strict):
     cues: dict[str, float] = Field(default_factory=dict)
     questions: list[str] = Field(default_factory=list)
     present: PresentOnly | None = None
+    yields_to: list[str] = Field(default_factory=list)
 
 
 class Markers(_Strict):
@@ -61,6 +62,9 @@ class LexiconFile(_Strict):
         for name, entry in topics.items():
             if entry.present and entry.present.fallback not in TOPICS:
                 raise ValueError(f"{name}: unknown fallback topic {entry.present.fallback!r}")
+            for source in entry.yields_to:
+                if source not in TOPICS:
+                    raise ValueError(f"{name}: yields to unknown topic {source!r}")
         return topics
 
     @field_validator("signals")

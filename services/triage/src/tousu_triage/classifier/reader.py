@@ -69,6 +69,7 @@ class Reader:
             self._tokenizer.add_word(word)
         self._present = {t: e.present.fallback for t, e in source.topics.items() if e.present}
         self._questions = {t: tuple(e.questions) for t, e in source.topics.items()}
+        self._yields = {t: e.yields_to for t, e in source.topics.items() if e.yields_to}
 
     def tokens(self, text: str) -> list[str]:
         return [t for t in self._tokenizer.cut(self._normalise(text), HMM=False) if t.strip()]
@@ -117,6 +118,12 @@ class Reader:
         for topic, fallback in self._present.items():
             if scores.get(topic):  # trapped in *the elevator*: the specific topic wins
                 scores[topic] += scores.get(fallback, 0.0)
+        for symptom, sources in self._yields.items():
+            named = [s for s in sources if scores.get(s)]
+            if scores.get(symptom) and named:  # a pump that thumps: the pump is the grievance
+                source = max(named, key=lambda s: scores[s])
+                scores[source] += scores.pop(symptom)
+                discounted.append(f"{symptom} is a symptom of {source}")
         signatories = signatories_in(norm)
         return self._decide(norm, dict(scores), cues, signals, discounted, signatories)
 

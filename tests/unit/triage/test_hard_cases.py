@@ -1,0 +1,151 @@
+"""Each kind of text residents really write, read the way a senior clerk would.
+
+The texts here are written for these tests (not taken from the corpus), one hard case
+per test; the corpus measures how often the reader is right overall.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tousu_shared.cases.classification import classify
+from tousu_shared.regimes import load_regime
+
+from ..reading import read
+
+
+def filed(regime_id: str, text: str) -> tuple[str, str | None]:
+    """(category, urgency or severity) of ``text`` under ``regime_id``."""
+    regime = load_regime(regime_id)
+    c = classify(regime, reading=read(text), channel="phone")
+    return c.category, c.urgency if regime.urgency_levels else c.severity
+
+
+class TestScriptsAndSpelling:
+    def test_traditional_characters_read_like_simplified(self) -> None:
+        assert (
+            read("升降機困咗人，快啲嚟！").topic == read("电梯困人了，快来！").topic == "elevator_entrapment"
+        )
+        assert read("管理處收費太亂，重複收了兩次管理費").topic == "fees"
+
+    def test_pinyin_typos_and_homophones(self) -> None:
+        assert read("5栋的电提又坏了").topic == "elevator"
+        assert read("楼上漏谁，天花板全湿了").topic == "water_leak"
+        assert read("物也费凭什么涨价").topic == "fees"
+
+    def test_full_width_and_english(self) -> None:
+        assert read("ＬＩＦＴ　ｎｏｔ　ｗｏｒｋｉｎｇ　ａｇａｉｎ").topic == "elevator"
+        assert read("Someone has been dumping rubbish in the stairwell for a week").topic == "cleaning"
+        assert read("I smell gas in the corridor on the 12th floor, please come now").signals >= {"danger"}
+
+
+class TestTranscripts:
+    def test_the_clerks_words_do_not_count(self) -> None:
+        text = "客服：您好，请问是电梯的问题吗？业主：不是不是，是我们楼道灯坏了三天了，晚上黑漆漆的"
+        assert read(text).topic == "power"
+
+    def test_filler_and_a_buried_grievance(self) -> None:
+        text = (
+            "喂？喂，你好，那个，我是3栋的，嗯，就是说，我家楼下那个，你听我说，"
+            "每天晚上十一点多了还有人在楼下广场放音响跳舞，吵得孩子根本睡不着，对对对，就是那个广场"
+        )
+        assert read(text).topic == "noise"
+
+
+class TestMainGrievance:
+    def test_a_rude_cashier_is_about_the_staff_not_the_fee(self) -> None:
+        assert read("去交物业费，收银员态度恶劣还骂人").topic == "staff_attitude"
+        assert filed("property-role-matrix", "去交物业费，收银员态度恶劣还骂人")[0] == "service"
+
+    def test_a_thumping_pump_is_equipment_not_noise(self) -> None:
+        assert read("地下水泵房每晚嗡嗡响，噪音吵得睡不着").topic == "facility_equipment"
+        assert filed("property-role-matrix", "地下水泵房每晚嗡嗡响，噪音吵得睡不着")[0] == "facility"
+
+    def test_the_demand_outweighs_an_aside(self) -> None:
+        text = "顺便说一下门口绿化有点乱。主要是我家厨房漏水，请尽快派人来修"
+        assert read(text).topic == "water_leak"
+
+    def test_a_correction_names_what_it_is_not(self) -> None:
+        assert read("不是漏水，是下水道堵了，地漏往上返臭水").topic == "drainage"
+
+
+class TestPresentDanger:
+    def test_someone_trapped_now_is_urgent(self) -> None:
+        assert filed("property-role-matrix", "2号楼电梯卡在9楼，里面有人被困") == ("facility", "urgent")
+
+    def test_nobody_trapped_is_not(self) -> None:
+        r = read("电梯停在3楼不动了，没有人被困，就是没法用")
+        assert r.topic == "elevator" and "danger" not in r.signals
+        assert filed("property-role-matrix", "电梯停在3楼不动了，没有人被困，就是没法用")[1] == "general"
+
+    def test_a_hypothetical_fire_is_not(self) -> None:
+        r = read("楼道里堆满纸箱，万一着火怎么办")
+        assert r.topic == "fire_safety" and "danger" not in r.signals
+        assert filed("property-role-matrix", "楼道里堆满纸箱，万一着火怎么办")[1] == "general"
+
+    def test_a_past_danger_is_not(self) -> None:
+        r = read("上个月电梯困人，到现在也没给个说法")
+        assert "danger" not in r.signals and r.topic == "elevator"
+
+    def test_smoke_now_is_urgent_everywhere_it_can_be(self) -> None:
+        text = "配电箱在冒烟，还有火花"
+        assert filed("property-role-matrix", text)[1] == "urgent"
+        assert filed("logistics-service", text)[1] == "urgent"
+        assert filed("community-standard", text)[1] == "major"
+
+    def test_a_whole_building_without_water_is_a_major_failure_for_logistics(self) -> None:
+        assert filed("logistics-service", "整栋楼停水一上午了，水泵坏了")[1] == "urgent"
+
+
+class TestDifficultAndGroup:
+    def test_long_standing_and_repeated(self) -> None:
+        assert filed("property-role-matrix", "外墙渗水半年了，反映了三次都没人管")[1] == "difficult"
+
+    def test_continuous_is_not_long_standing(self) -> None:
+        assert "long_standing" not in read("电梯这两天运行时一直有异响").signals
+
+    def test_legal_and_property_rights(self) -> None:
+        assert filed("property-role-matrix", "地下车位产权归谁，我们要走法律途径")[1] == "difficult"
+
+    @pytest.mark.parametrize(
+        ("text", "count"),
+        [
+            ("我们32户业主联名投诉", 32),
+            ("二十多位业主一起签名", 20),
+            ("15 households signed the petition", 15),
+        ],
+    )
+    def test_signatories_are_counted(self, text: str, count: int) -> None:
+        assert read(text).signatories == count
+
+    def test_group_thresholds_are_the_regimes(self) -> None:
+        text = "我们12户业主联名反对停车费涨价"
+        assert filed("community-standard", text)[1] == "group"  # ≥10 signatories
+        assert filed("property-role-matrix", text)[1] == "general"  # fewer than 20 households
+
+    def test_media_makes_a_developer_case_major(self) -> None:
+        assert filed("developer-customer-service", "再不修外墙裂缝我们就找记者曝光")[1] == "major"
+
+    def test_declining_to_sue_is_not_legal(self) -> None:
+        assert "legal" not in read("我们不打算起诉，只想尽快把墙修好").signals
+
+
+class TestClarification:
+    def test_a_bare_elevator_complaint_asks_what_a_clerk_would(self) -> None:
+        r = read("电梯坏了")
+        assert r.needs_clarification and r.topic == "elevator"
+        assert any("被困" in q for q in r.questions) and any("哪" in q for q in r.questions)
+
+    def test_no_topic_at_all_asks_generic_questions(self) -> None:
+        r = read("你们管不管？")
+        assert r.needs_clarification and r.topic == "other" and r.questions
+
+    def test_a_specific_complaint_needs_no_questions(self) -> None:
+        r = read("6栋2单元楼道灯坏了一周，晚上老人上下楼看不见")
+        assert not r.needs_clarification and r.questions == ()
+
+
+def test_every_result_explains_itself() -> None:
+    r = read("3号楼电梯困人，里面有老人")
+    assert any("「" in reason for reason in r.reasons)
+    assert 0 < r.confidence <= 1
