@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
-from tousu_triage.handlers import on_received
+from tousu_triage.handlers import on_received, reader
 
 SPEC = ServiceSpec(
     name="triage",
     title="Tousu triage",
     migrations="tousu_triage.migrations",
     writes=lambda topics, regimes: [topics.triaged],
+    warm_up=reader,
     subscriptions=[
         Subscription(
             "triage",

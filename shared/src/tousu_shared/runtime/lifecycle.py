@@ -70,6 +70,9 @@ class Lifecycle:
 
     async def _start_once(self) -> None:
         rt, s = self.rt, self.rt.settings
+        if rt.spec.warm_up is not None:
+            self.status = "warming up"
+            await asyncio.to_thread(rt.spec.warm_up)
         if s.auto_migrate:
             self.status = "migrating the database"
             await upgrade(rt.engine, rt.spec.migrations)

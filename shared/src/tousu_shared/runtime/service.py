@@ -66,6 +66,8 @@ class ServiceSpec:
     subscriptions: Sequence[Subscription] = ()
     routes: Sequence[Any] = ()
     title: str = ""
+    #: slow one-off loading (e.g. triage's dictionaries), run in a thread before "ready"
+    warm_up: Callable[[], object] | None = None
 
 
 @dataclass
