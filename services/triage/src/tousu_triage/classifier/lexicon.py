@@ -1,17 +1,18 @@
 """The lexicon file (data/lexicon.yaml): topic cues, signal cues, markers, typos.
 
-Loaded once, validated (a broken file names its problem), and compiled into one
-regular expression of plain cues plus the few `re:` cues.
+Loaded once, validated (a broken file names its problem), and compiled into a trie of
+plain cues plus the few `re:` cues.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -19,6 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tousu_shared.regimes.taxonomy import SIGNALS, TOPICS
 
 Kind = Literal["topic", "signal"]
+#: a trie node: each next character → the node after it; _END → the cue ending here, if any
+Trie = dict[str, Any]
+_END = ""  # never a character of the text
+_WORD_EDGE = re.compile(r"\b")  # .match(text, at): is there a \b at ``at`` (it sees text[at - 1])
 
 
 class _Strict(BaseModel):
@@ -86,7 +91,8 @@ class Effect:
 @dataclass(frozen=True)
 class Lexicon:
     source: LexiconFile
-    plain: re.Pattern[str]  # every plain cue, longest first
+    trie: Trie  # every plain cue, one character per level
+    first_chars: re.Pattern[str]  # a character some plain cue starts with
     effects: dict[str, tuple[Effect, ...]]  # plain cue → what it means
     patterns: tuple[tuple[re.Pattern[str], Effect], ...]  # the `re:` cues
 
@@ -94,6 +100,29 @@ class Lexicon:
     def words(self) -> list[str]:
         """Chinese cue words, for jieba's dictionary."""
         return [w for w in self.effects if not w.isascii() and len(w) > 1]
+
+    def plain_cues(self, text: str) -> Iterator[tuple[str, int]]:
+        """Each plain cue in ``text`` and where it starts, as one regular expression of all
+        of them, longest first (ASCII cues between ``\\b``), would find them: from left to
+        right, the longest cue starting at a character, then on after it. The expression
+        tries its hundreds of alternatives one by one at every character; the trie follows
+        the text one character at a time."""
+        size = len(text)
+        start = self.first_chars.search(text)
+        while start is not None:
+            at = start.start()
+            node, end, cue = self.trie, at, None
+            while end < size and text[end] in node:
+                node = node[text[end]]
+                end += 1
+                found = node.get(_END)
+                if found is not None and (
+                    not found.isascii() or (_WORD_EDGE.match(text, at) and _WORD_EDGE.match(text, end))
+                ):
+                    cue = found
+            if cue is not None:
+                yield cue, at
+            start = self.first_chars.search(text, at + len(cue) if cue else at + 1)
 
 
 class LexiconError(ValueError):
@@ -112,8 +141,10 @@ def compile_lexicon(data: LexiconFile) -> Lexicon:
                 raise LexiconError(
                     f"{effect.kind} {effect.name}: bad regular expression {cue!r}: {exc}"
                 ) from None
-        else:
+        elif cue:
             effects.setdefault(cue.lower(), []).append(effect)
+        else:
+            raise LexiconError(f"{effect.kind} {effect.name}: an empty cue")
 
     for topic, entry in data.topics.items():
         for cue, weight in entry.cues.items():
@@ -121,11 +152,16 @@ def compile_lexicon(data: LexiconFile) -> Lexicon:
     for signal, cues in data.signals.items():
         for cue, weight in cues.items():
             add(cue, Effect("signal", signal, weight))
-    ordered = sorted(effects, key=len, reverse=True)
-    alternatives = [rf"\b{re.escape(c)}\b" if c.isascii() else re.escape(c) for c in ordered]
+    trie: Trie = {}
+    for cue in effects:
+        node = trie
+        for char in cue:
+            node = node.setdefault(char, {})
+        node[_END] = cue
     return Lexicon(
         source=data,
-        plain=re.compile("|".join(alternatives)),
+        trie=trie,
+        first_chars=re.compile("[" + "".join(map(re.escape, trie)) + "]" if trie else "(?!)"),
         effects={cue: tuple(found) for cue, found in effects.items()},
         patterns=tuple(patterns),
     )

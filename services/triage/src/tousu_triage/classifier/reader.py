@@ -6,6 +6,7 @@ The reading is regime-free; each regime files it (``tousu_shared.cases.classific
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import re
@@ -61,7 +62,10 @@ class Reader:
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or shipped_lexicon()
         source = self.lexicon.source
-        self._m = source.markers
+        self._m = m = source.markers
+        self._demand, self._aside, self._hypothetical, self._past, self._now = map(
+            _any_of, (m.demand, m.aside, m.hypothetical, m.past, m.present)
+        )
         self._normalise = Normaliser(source.typos)
         self._tokenizer = jieba.Tokenizer()
         self._tokenizer.initialize()
@@ -77,7 +81,7 @@ class Reader:
     def read(self, text: str) -> Reading:
         norm = self._normalise(text)
         clauses = self._clauses(norm)
-        bounds = self._boundaries(norm)
+        tokens = _Tokens(self._tokenizer, norm)
         scores: dict[str, float] = defaultdict(float)
         cues: dict[str, list[str]] = defaultdict(list)
         signals: dict[str, str] = {}
@@ -105,9 +109,8 @@ class Reader:
             scores[topic] += weight
             cues[topic].append(cue)
 
-        for match in self.lexicon.plain.finditer(norm):
-            cue, start, end = match.group(0), match.start(), match.end()
-            if not cue.isascii() and len(cue) <= _SHORT and (start not in bounds or end not in bounds):
+        for cue, start in self.lexicon.plain_cues(norm):
+            if not cue.isascii() and len(cue) <= _SHORT and not tokens.whole(start, start + len(cue)):
                 continue
             for effect in self.lexicon.effects[cue]:
                 apply(effect, cue, start)
@@ -168,7 +171,6 @@ class Reader:
         )
 
     def _clauses(self, norm: str) -> list[_Clause]:
-        m = self._m
         spans, last = [], 0
         for sep in _CLAUSE_END.finditer(norm):
             if sep.start() > last:
@@ -179,17 +181,10 @@ class Reader:
         clauses = []
         for start, end in spans:
             text = norm[start:end]
-            weight = 1.5 if _has(text, m.demand) else 0.6 if _has(text, m.aside) else 1.0
-            past = _has(text, m.past) and not _has(text, m.present)
-            clauses.append(_Clause(start, end, weight, _has(text, m.hypothetical), past))
+            weight = 1.5 if self._demand.search(text) else 0.6 if self._aside.search(text) else 1.0
+            past = bool(self._past.search(text)) and not self._now.search(text)
+            clauses.append(_Clause(start, end, weight, bool(self._hypothetical.search(text)), past))
         return clauses
-
-    def _boundaries(self, norm: str) -> set[int]:
-        bounds, at = {0}, 0
-        for token in self._tokenizer.cut(norm, HMM=False):
-            at += len(token)
-            bounds.add(at)
-        return bounds
 
     @staticmethod
     def _negated(norm: str, clause: _Clause, start: int, markers: list[str], gap: int) -> bool:
@@ -201,8 +196,43 @@ class Reader:
         return False
 
 
-def _has(text: str, markers: list[str]) -> bool:
-    return any(marker in text for marker in markers)
+class _Tokens:
+    """Whether a span of a text is whole jieba tokens (HMM off), cutting only where asked.
+
+    Cutting the whole text is most of the cost of a reading. But jieba cuts each run of
+    ``jieba.re_han_default`` characters (Han, ASCII letters and digits, a few signs) on its
+    own, so a span inside one run needs only that run's cut, and a run's ends are token ends.
+    A span in no one run is looked up in the whole text's cut.
+    """
+
+    def __init__(self, tokenizer: jieba.Tokenizer, text: str) -> None:
+        self._tokenizer, self._text = tokenizer, text
+        self._runs = [m.span() for m in jieba.re_han_default.finditer(text)]
+        self._ends: dict[tuple[int, int], set[int]] = {}  # a cut span → its token ends
+
+    def whole(self, start: int, end: int) -> bool:
+        at = bisect.bisect_right(self._runs, start, key=lambda run: run[0]) - 1
+        span = self._runs[at] if at >= 0 and end <= self._runs[at][1] else (0, len(self._text))
+        if span == (start, end):
+            return True
+        ends = self._token_ends(span)
+        return start in ends and end in ends
+
+    def _token_ends(self, span: tuple[int, int]) -> set[int]:
+        ends = self._ends.get(span)
+        if ends is None:
+            at, stop = span
+            ends = {at}
+            for token in self._tokenizer.cut(self._text[at:stop], HMM=False):
+                at += len(token)
+                ends.add(at)
+            self._ends[span] = ends
+        return ends
+
+
+def _any_of(markers: list[str]) -> re.Pattern[str]:
+    """``pattern.search(text)`` finds whether any of the markers is in ``text``."""
+    return re.compile("|".join(map(re.escape, markers)) if markers else "(?!)")
 
 
 def _clause_at(clauses: list[_Clause], offset: int) -> _Clause:
