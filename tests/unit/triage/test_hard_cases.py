@@ -68,6 +68,14 @@ class TestMainGrievance:
     def test_a_correction_names_what_it_is_not(self) -> None:
         assert read("不是漏水，是下水道堵了，地漏往上返臭水").topic == "drainage"
 
+    def test_a_question_is_not_a_correction(self) -> None:
+        r = read("一进门一股怪味，是不是燃气漏了？我把窗都开了")
+        assert r.topic == "gas" and "danger" in r.signals
+
+    def test_a_symptom_yields_only_to_a_source_named_beside_it(self) -> None:
+        text = "小区路灯上周修好了，谢谢。现在的问题是楼上每晚开派对唱歌，吵到凌晨两点"
+        assert read(text).topic == "noise"
+
 
 class TestPresentDanger:
     def test_someone_trapped_now_is_urgent(self) -> None:
@@ -93,11 +101,21 @@ class TestPresentDanger:
         assert filed("logistics-service", text)[1] == "urgent"
         assert filed("community-standard", text)[1] == "major"
 
+    def test_an_outage_that_is_over_is_not_urgent(self) -> None:
+        text = "昨晚整栋楼停电了一个小时，早就恢复了，就想问问为什么不提前通知"
+        assert filed("logistics-service", text)[1] == "general"
+
     def test_a_whole_building_without_water_is_a_major_failure_for_logistics(self) -> None:
         assert filed("logistics-service", "整栋楼停水一上午了，水泵坏了")[1] == "urgent"
 
 
 class TestDifficultAndGroup:
+    def test_no_fewer_than_five_times_is_repeated(self) -> None:
+        assert "repeated" in read("楼下烧烤店太吵了，我投诉了不下五次").signals
+
+    def test_a_conditional_threat_still_counts(self) -> None:
+        assert "legal" in read("监控坏了两个月不修，东西被偷了，不赔就法院见").signals
+
     def test_long_standing_and_repeated(self) -> None:
         assert filed("property-role-matrix", "外墙渗水半年了，反映了三次都没人管")[1] == "difficult"
 

@@ -10,7 +10,7 @@ from tousu_shared.regimes.model import Regime
 from tousu_triage.classifier import Reader, Reading
 
 #: bump when the lexicon or the reading rules change, so every result says what decided it
-CLASSIFIER = "tousu-lexicon@1"
+CLASSIFIER = "tousu-lexicon@2"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,11 @@ jieba.setLogLevel(logging.WARNING)
 
 _CLAUSE_END = re.compile(r"[，。！？；,.!?;\n、…~～]+|\s{2,}")
 #: cues of a danger kind: not counted when negated, hypothetical or past
-_PRESENT_ONLY = {"danger"}
+_PRESENT_ONLY = {"danger", "outage"}
+#: after 不 these make "no fewer than" (不下五次, 不止) or "but also", not a negation
+_NOT_NEGATING_NEXT = ("下", "止", "只", "但", "少", "仅")
+#: 不赔就法院见: a condition, so the threat still stands
+_CONDITION = "就"
 #: short Chinese cues must be whole jieba tokens (水管 is not in 供水|管理)
 _SHORT = 2
 #: a resident's whole message this short, with nothing specific, is vague
@@ -84,6 +88,8 @@ class Reader:
         tokens = _Tokens(self._tokenizer, norm)
         scores: dict[str, float] = defaultdict(float)
         cues: dict[str, list[str]] = defaultdict(list)
+        topic_clauses: dict[str, set[int]] = defaultdict(set)  # the clauses of each topic's cues
+        clause_number = {c.start: i for i, c in enumerate(clauses)}
         signals: dict[str, str] = {}
         discounted: list[str] = []
 
@@ -108,6 +114,7 @@ class Reader:
                 topic, weight = self._present[topic], weight * 0.8
             scores[topic] += weight
             cues[topic].append(cue)
+            topic_clauses[effect.name].add(clause_number[clause.start])
 
         for cue, start in self.lexicon.plain_cues(norm):
             if not cue.isascii() and len(cue) <= _SHORT and not tokens.whole(start, start + len(cue)):
@@ -122,7 +129,9 @@ class Reader:
             if scores.get(topic):  # trapped in *the elevator*: the specific topic wins
                 scores[topic] += scores.get(fallback, 0.0)
         for symptom, sources in self._yields.items():
-            named = [s for s in sources if scores.get(s)]
+            # the source must be named by the symptom (the pump that thumps), not anywhere
+            near = {n + step for n in topic_clauses[symptom] for step in (-1, 0, 1)}
+            named = [s for s in sources if scores.get(s) and topic_clauses[s] & near]
             if scores.get(symptom) and named:  # a pump that thumps: the pump is the grievance
                 source = max(named, key=lambda s: scores[s])
                 scores[source] += scores.pop(symptom)
@@ -191,8 +200,14 @@ class Reader:
         before = norm[clause.start : start]
         for marker in markers:
             at = before.rfind(marker)
-            if at != -1 and len(before) - (at + len(marker)) <= gap:
-                return True
+            if at == -1 or len(before) - (at + len(marker)) > gap:
+                continue
+            between = before[at + len(marker) :]
+            if (marker == "不" and between.startswith(_NOT_NEGATING_NEXT)) or _CONDITION in between:
+                continue
+            if "是不是" in before[max(0, at - 1) : at + 3]:  # 是不是…? asks, neither denies nor corrects
+                continue
+            return True
         return False
 
 
