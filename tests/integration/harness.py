@@ -10,7 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from ulid import ULID
 
 SERVICES = ("intake", "triage", "dispatch", "sla-monitor", "callback", "archive")
 
@@ -197,6 +199,18 @@ class Stack:
 
     def _db(self, service: str) -> str:
         return f"{self.prefix}_{service.replace('-', '_')}"
+
+
+@asynccontextmanager
+async def running_stack(workdir: Path, tag: str, **start: Any) -> AsyncIterator[Stack]:
+    """A stack on its own topic prefix, started (``start`` goes to ``Stack.start``), then stopped."""
+    require_servers()
+    stack = Stack(prefix=f"{tag}{str(ULID()).lower()[-10:]}", workdir=workdir)
+    try:
+        await stack.start(**start)
+        yield stack
+    finally:
+        await stack.stop()
 
 
 async def add_tenant(stack: Stack, tenant: str, estates: dict[str, str]) -> None:

@@ -4,20 +4,18 @@ files complaints by its regime's rules, and keeps working when the other is down
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from ulid import ULID
 
 from tests.integration.harness import (
     Stack,
     add_tenant,
     complaint,
     post_complaints,
-    require_servers,
+    running_stack,
     wait_until,
 )
 
@@ -30,20 +28,17 @@ OUTAGE_ESTATES = {"out-prm": PRM, "out-cs": CS}
 
 @pytest_asyncio.fixture(scope="module")
 async def per_regime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    require_servers()
-    workdir: Path = tmp_path_factory.mktemp("per-regime")
-    s = Stack(prefix=f"tr{str(ULID()).lower()[-10:]}", workdir=workdir)
+    workdir = tmp_path_factory.mktemp("per-regime")
+    deployments = {
+        "triage-prm": ("triage", {"TOUSU_REGIMES": PRM}),
+        "triage-cs": ("triage", {"TOUSU_REGIMES": CS}),
+    }
     try:
-        await s.start(
-            ["intake", "dispatch", "archive"],
-            deployments={
-                "triage-prm": ("triage", {"TOUSU_REGIMES": PRM}),
-                "triage-cs": ("triage", {"TOUSU_REGIMES": CS}),
-            },
-        )
-        yield s
+        async with running_stack(
+            workdir, "tr", names=["intake", "dispatch", "archive"], deployments=deployments
+        ) as s:
+            yield s
     finally:
-        await s.stop()
         print(f"\nservice logs: {workdir}")
 
 
