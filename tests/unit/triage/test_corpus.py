@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from functools import cache
 
-from tousu_shared.regimes import REGIME_IDS
+from tousu_shared.regimes import REGIME_IDS, load_regime
 from tousu_triage.classifier.normalise import to_simplified
 from tousu_triage.corpus import Record, assigned_split, read_corpus
 
@@ -45,8 +45,6 @@ def test_every_record_sits_in_the_split_its_id_hash_gives() -> None:
 
 
 def test_the_level_field_is_the_regimes_own() -> None:
-    from tousu_shared.regimes import load_regime
-
     for r in corpus():
         regime = load_regime(r.regime)
         kind, value = r.level

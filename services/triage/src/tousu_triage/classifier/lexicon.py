@@ -50,6 +50,8 @@ class Markers(_Strict):
     demand: list[str]
     aside: list[str]
     filler: list[str]
+    not_negation: list[str] = Field(default_factory=list)
+    condition: list[str] = Field(default_factory=list)
 
 
 class LexiconFile(_Strict):

@@ -23,12 +23,10 @@ from tousu_triage.classifier.numbers import signatories_in
 jieba.setLogLevel(logging.WARNING)
 
 _CLAUSE_END = re.compile(r"[，。！？；,.!?;\n、…~～]+|\s{2,}")
-#: cues of a danger kind: not counted when negated, hypothetical or past
+#: signals about now (danger, an outage): not counted when negated, hypothetical or past
 _PRESENT_ONLY = {"danger", "outage"}
-#: after 不 these make "no fewer than" (不下五次, 不止) or "but also", not a negation
-_NOT_NEGATING_NEXT = ("下", "止", "只", "但", "少", "仅")
-#: 不赔就法院见: a condition, so the threat still stands
-_CONDITION = "就"
+#: stands in for each character of a not-negation phrase, so no marker is found inside it
+_MASK = "\x00"
 #: short Chinese cues must be whole jieba tokens (水管 is not in 供水|管理)
 _SHORT = 2
 #: a resident's whole message this short, with nothing specific, is vague
@@ -53,6 +51,7 @@ class Reading(TextReading):
 
 @dataclass
 class _Clause:
+    number: int
     start: int
     end: int
     weight: float
@@ -67,8 +66,8 @@ class Reader:
         self.lexicon = lexicon or shipped_lexicon()
         source = self.lexicon.source
         self._m = m = source.markers
-        self._demand, self._aside, self._hypothetical, self._past, self._now = map(
-            _any_of, (m.demand, m.aside, m.hypothetical, m.past, m.present)
+        self._demand, self._aside, self._hypothetical, self._past, self._now, self._not_negation = map(
+            _any_of, (m.demand, m.aside, m.hypothetical, m.past, m.present, m.not_negation)
         )
         self._normalise = Normaliser(source.typos)
         self._tokenizer = jieba.Tokenizer()
@@ -85,18 +84,19 @@ class Reader:
     def read(self, text: str) -> Reading:
         norm = self._normalise(text)
         clauses = self._clauses(norm)
+        # where negation and correction markers are looked for: norm without 是不是, 不下, …
+        masked = self._not_negation.sub(lambda m: _MASK * len(m.group(0)), norm)
         tokens = _Tokens(self._tokenizer, norm)
         scores: dict[str, float] = defaultdict(float)
         cues: dict[str, list[str]] = defaultdict(list)
         topic_clauses: dict[str, set[int]] = defaultdict(set)  # the clauses of each topic's cues
-        clause_number = {c.start: i for i, c in enumerate(clauses)}
         signals: dict[str, str] = {}
         discounted: list[str] = []
 
         def apply(effect: Effect, cue: str, start: int) -> None:
             clause = _clause_at(clauses, start)
             if effect.kind == "signal":
-                if self._negated(norm, clause, start, self._m.negation, 3):
+                if self._negated(masked, clause, start, self._m.negation, 3):
                     discounted.append(f"「{cue}」 negated: no {effect.name}")
                 elif effect.name in _PRESENT_ONLY and (clause.hypothetical or clause.past):
                     why = "hypothetical" if clause.hypothetical else "past"
@@ -104,17 +104,19 @@ class Reader:
                 else:
                     signals.setdefault(effect.name, cue)
                 return
-            if self._negated(norm, clause, start, self._m.correction, 1):
+            if self._negated(masked, clause, start, self._m.correction, 1):
                 discounted.append(f"「{cue}」 corrected: not {effect.name}")
                 return
             topic, weight = effect.name, effect.weight * clause.weight
             if topic in self._present and (
-                clause.hypothetical or clause.past or self._negated(norm, clause, start, self._m.negation, 3)
+                clause.hypothetical
+                or clause.past
+                or self._negated(masked, clause, start, self._m.negation, 3)
             ):
                 topic, weight = self._present[topic], weight * 0.8
             scores[topic] += weight
             cues[topic].append(cue)
-            topic_clauses[effect.name].add(clause_number[clause.start])
+            topic_clauses[effect.name].add(clause.number)
 
         for cue, start in self.lexicon.plain_cues(norm):
             if not cue.isascii() and len(cue) <= _SHORT and not tokens.whole(start, start + len(cue)):
@@ -188,26 +190,24 @@ class Reader:
         if last < len(norm) or not spans:
             spans.append((last, len(norm)))
         clauses = []
-        for start, end in spans:
+        for number, (start, end) in enumerate(spans):
             text = norm[start:end]
             weight = 1.5 if self._demand.search(text) else 0.6 if self._aside.search(text) else 1.0
             past = bool(self._past.search(text)) and not self._now.search(text)
-            clauses.append(_Clause(start, end, weight, bool(self._hypothetical.search(text)), past))
+            clauses.append(_Clause(number, start, end, weight, bool(self._hypothetical.search(text)), past))
         return clauses
 
-    @staticmethod
-    def _negated(norm: str, clause: _Clause, start: int, markers: list[str], gap: int) -> bool:
-        before = norm[clause.start : start]
+    def _negated(self, masked: str, clause: _Clause, start: int, markers: list[str], gap: int) -> bool:
+        """A marker ends at most ``gap`` characters before the cue, in its clause, with no
+        condition between (``masked`` hides the phrases that only look like negations)."""
+        before = masked[clause.start : start]
         for marker in markers:
             at = before.rfind(marker)
             if at == -1 or len(before) - (at + len(marker)) > gap:
                 continue
             between = before[at + len(marker) :]
-            if (marker == "不" and between.startswith(_NOT_NEGATING_NEXT)) or _CONDITION in between:
-                continue
-            if "是不是" in before[max(0, at - 1) : at + 3]:  # 是不是…? asks, neither denies nor corrects
-                continue
-            return True
+            if not any(word in between for word in self._m.condition):
+                return True
         return False
 
 
