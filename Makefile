@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PY_SCRIPTS := $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)
 export PATH := $(PATH):$(HOME)/.local/bin$(if $(PY_SCRIPTS),:$(PY_SCRIPTS))
 
-.PHONY: help venv run test eval lint kafka-up kafka-down pg-up pg-down clean
+.PHONY: help venv run test eval train lint kafka-up kafka-down pg-up pg-down clean
 
 help: ## Show this help
 	@echo "Usage: make <target> [PYTEST_ARGS='-k foo -x']"
@@ -27,6 +27,9 @@ test: venv ## Run pytest against a real Kafka + PostgreSQL (PYTEST_ARGS=... to p
 
 eval: venv ## Triage accuracy, confusion matrices and speed on the corpus test split (bench/, README)
 	uv run python -m tousu_triage.evaluate --split test --write
+
+train: venv ## Refit triage's n-gram model on the corpus train split (after the corpus or normalising changed)
+	uv run python -m tousu_triage.train
 
 lint: venv ## ruff check, ruff format --check, mypy
 	uv run --all-packages ruff check . && uv run --all-packages ruff format --check . && uv run --all-packages mypy shared services cli

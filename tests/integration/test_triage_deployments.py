@@ -18,6 +18,7 @@ from tests.integration.harness import (
     running_stack,
     wait_until,
 )
+from tousu_triage.triage import CLASSIFIER
 
 pytestmark = pytest.mark.integration
 
@@ -82,7 +83,7 @@ async def test_each_regime_is_triaged_by_its_own_deployment(per_regime: Stack) -
         "elevator_entrapment",
         "urgent",
     )
-    assert prm_trapped["classifier"].startswith("tousu-lexicon@") and prm_trapped["reasons"]
+    assert prm_trapped["classifier"] == CLASSIFIER and prm_trapped["reasons"]
     # the same text, two regimes: 12 signatories is a group under 000 (≥10), not under 004 (≥20)
     assert (cs_petition["topic"], cs_petition["severity"], cs_petition["group"]) == ("fees", "group", True)
     assert (prm_petition["topic"], prm_petition["urgency"], prm_petition["group"]) == (

@@ -95,6 +95,24 @@ class TestPresentDanger:
         r = read("上个月电梯困人，到现在也没给个说法")
         assert "danger" not in r.signals and r.topic == "elevator"
 
+    def test_cantonese_and_english_negations(self) -> None:
+        assert "danger" not in read("2座升降機壞咗，冇人困住，但係要行樓梯").signals
+        r = read("Nobody was hurt, but the lift door keeps closing on people's arms")
+        assert "injury_or_loss" not in r.signals
+
+    def test_danger_without_a_danger_word_is_read_by_the_model(self) -> None:
+        # no lexicon cue says "missing" here: the n-gram model does, and a missing person
+        # is danger now by definition
+        text = "我老豆有认知障碍，今朝落街之后到而家都未返，手机又冇带"
+        r = read(text)
+        assert r.topic == "missing_person" and r.reasons[0].startswith("missing_person: model")
+        assert "danger" in r.signals
+        assert filed("property-role-matrix", text)[1] == "urgent"
+
+    def test_a_danger_topic_denied_by_the_text_is_not_danger(self) -> None:
+        r = read("上个月有个小孩在小区走丢了，后来找到了，你们的监控到底有没有用")
+        assert "danger" not in r.signals
+
     def test_smoke_now_is_urgent_everywhere_it_can_be(self) -> None:
         text = "配电箱在冒烟，还有火花"
         assert filed("property-role-matrix", text)[1] == "urgent"
@@ -116,6 +134,16 @@ class TestDifficultAndGroup:
     def test_a_conditional_threat_still_counts(self) -> None:
         assert "legal" in read("监控坏了两个月不修，东西被偷了，不赔就法院见").signals
 
+    def test_money_taken_twice_is_not_a_repeated_complaint(self) -> None:
+        r = read("这个月物业费被扣了两次，麻烦退一笔")
+        assert r.topic == "fees" and "repeated" not in r.signals
+        assert filed("property-role-matrix", "这个月物业费被扣了两次，麻烦退一笔")[1] == "general"
+
+    def test_a_loss_caused_by_staff_is_major_for_service_stations(self) -> None:
+        text = "维修师傅搬梯子把我家玄关的镜子砸碎了，也不说赔"
+        assert "injury_or_loss" in read(text).signals
+        assert filed("service-station-sop", text)[1] == "major"
+
     def test_long_standing_and_repeated(self) -> None:
         assert filed("property-role-matrix", "外墙渗水半年了，反映了三次都没人管")[1] == "difficult"
 
@@ -135,6 +163,9 @@ class TestDifficultAndGroup:
     )
     def test_signatories_are_counted(self, text: str, count: int) -> None:
         assert read(text).signatories == count
+
+    def test_a_flat_number_is_not_a_count_of_households(self) -> None:
+        assert read("楼上1502家厨房漏水，渗到我家吊顶了，业主群里说过没人管").signatories is None
 
     def test_group_thresholds_are_the_regimes(self) -> None:
         text = "我们12户业主联名反对停车费涨价"
@@ -158,6 +189,10 @@ class TestClarification:
         r = read("你们管不管？")
         assert r.needs_clarification and r.topic == "other" and r.questions
 
+    def test_a_greeting_is_no_topic_yet(self) -> None:
+        r = read("你好")
+        assert r.topic == "other" and r.needs_clarification
+
     def test_a_specific_complaint_needs_no_questions(self) -> None:
         r = read("6栋2单元楼道灯坏了一周，晚上老人上下楼看不见")
         assert not r.needs_clarification and r.questions == ()
@@ -167,3 +202,6 @@ def test_every_result_explains_itself() -> None:
     r = read("3号楼电梯困人，里面有老人")
     assert any("「" in reason for reason in r.reasons)
     assert 0 < r.confidence <= 1
+    # both readers say why: the lexicon's cues and the model's score with its grams
+    assert r.reasons[0].startswith("elevator_entrapment: lexicon 「") and "; model " in r.reasons[0]
+    assert r.reasons[1].startswith("over ")

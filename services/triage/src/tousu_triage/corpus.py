@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from tousu_shared.regimes import REGIME_IDS
 from tousu_shared.regimes.taxonomy import Topic
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 TEST_SHARE = 25  # percent of records in the test split
+_BATCH = re.compile(r"-(\d+)$")  # community-standard-2 → batch 2
 
 
 class CorpusError(ValueError):
@@ -38,6 +40,8 @@ class Record(BaseModel):
     clarify: bool = False
     signatories: int | None = Field(default=None, ge=1)
     note: str | None = None
+    #: which batch of writing the record came from: ``<regime>-2.jsonl`` is batch 2
+    _batch: int = PrivateAttr(default=1)
 
     @model_validator(mode="after")
     def _known_regime(self) -> Record:
@@ -52,6 +56,10 @@ class Record(BaseModel):
         """The regime's level label: ("urgency", "urgent") or ("severity", "major")."""
         return ("urgency", self.urgency) if self.urgency is not None else ("severity", str(self.severity))
 
+    @property
+    def batch(self) -> int:
+        return self._batch
+
 
 def assigned_split(record_id: str) -> Literal["train", "test"]:
     bucket = int(hashlib.sha256(record_id.encode()).hexdigest(), 16) % 100
@@ -60,17 +68,21 @@ def assigned_split(record_id: str) -> Literal["train", "test"]:
 
 def read_file(path: Path) -> list[Record]:
     records: list[Record] = []
+    numbered = _BATCH.search(path.stem)
+    batch = int(numbered.group(1)) if numbered else 1
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            records.append(Record.model_validate(json.loads(line)))
+            record = Record.model_validate(json.loads(line))
         except json.JSONDecodeError as exc:
             raise CorpusError(f"{path}:{number}: not JSON: {exc.msg}") from None
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "record"
             raise CorpusError(f"{path}:{number}: {where}: {first['msg']}") from None
+        record._batch = batch
+        records.append(record)
     return records
 
 

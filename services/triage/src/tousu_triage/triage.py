@@ -9,8 +9,9 @@ from tousu_shared.cases.classification import Classification, classify
 from tousu_shared.regimes.model import Regime
 from tousu_triage.classifier import Reader, Reading
 
-#: bump when the lexicon or the reading rules change, so every result says what decided it
-CLASSIFIER = "tousu-lexicon@2"
+#: bump when the lexicon, the model or the reading rules change, so every result says
+#: what decided it: "blend" is the lexicon and the n-gram model read together
+CLASSIFIER = "tousu-blend@3"
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ import re
 
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMBER = r"(\d+|[零一二两三四五六七八九十百几]+)"
-#: a count followed by who they are: "32户", "二十多位业主", "15 households"
+#: a count followed by who they are: "32户", "二十多位业主", "15 households"; not a flat
+#: number ("楼上2003家" is the flat upstairs, not 2003 households)
+_NOT_A_FLAT = r"(?<!\d)(?<!楼上)(?<!楼下)(?<!隔壁)(?<!对门)(?<!对面)"
 _COUNT = re.compile(
-    _NUMBER + r"\s*多?\s*(?:户|家|(?:位|名|个)(?:业主|住户|居民|邻居|人)|人(?:联名|签名|签字))"
+    _NOT_A_FLAT + _NUMBER + r"\s*多?\s*(?:户|家|(?:位|名|个)(?:业主|住户|居民|邻居|人)|人(?:联名|签名|签字))"
     r"|(\d+)\s*(?:households|residents|owners|families|flats|neighbours|neighbors)"
 )
 _TOGETHER = re.compile(

@@ -14,9 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import jieba
+import numpy as np
 
 from tousu_shared.cases.classification import TextReading
+from tousu_shared.regimes.taxonomy import TOPICS
 from tousu_triage.classifier.lexicon import Effect, Lexicon, shipped_lexicon
+from tousu_triage.classifier.model import DANGER, ModelScores, NgramModel, shipped_model
 from tousu_triage.classifier.normalise import Normaliser
 from tousu_triage.classifier.numbers import signatories_in
 
@@ -31,12 +34,22 @@ _MASK = "\x00"
 _SHORT = 2
 #: a resident's whole message this short, with nothing specific, is vague
 _VAGUE_LENGTH = 8
-_CLARIFY_BELOW = 0.45
+#: how much the model counts beside the lexicon (whose scores saturate at 1, see _blend),
+#: and the model's danger score above which there is danger; both chosen on the dev texts
+#: (``python -m tousu_triage.train --dev``), never on the test split
+_MODEL_WEIGHT = 4.0
+_DANGER_ABOVE = 0.0
+#: confidence is 1 - exp(-lead / scale), the lead being the top topic's blended score over
+#: the next one's; below _CLARIFY_BELOW (two topics all but tied) the clerk asks first
+_CONFIDENCE_SCALE = 0.5
+_CLARIFY_BELOW = 0.1
+_KEEP_SCORES = 5  # the leading topics' scores, kept in the reading
 _GENERIC_QUESTIONS = (
     "具体是什么问题？",
     "发生在哪里（楼栋、单元、房号或位置）？",
     "从什么时候开始，现在是什么情况？",
 )
+_WINDOW = 8  # characters of context each side of a short cue that jieba cuts
 _DETAIL = re.compile(r"\d|[栋幢楼号室层单元座]|[a-z]{3,}")
 
 
@@ -62,8 +75,12 @@ class _Clause:
 class Reader:
     """Thread-safe after construction; build one per process (jieba's dictionary loads once)."""
 
-    def __init__(self, lexicon: Lexicon | None = None) -> None:
+    def __init__(self, lexicon: Lexicon | None = None, model: NgramModel | None = None) -> None:
         self.lexicon = lexicon or shipped_lexicon()
+        self.model = model or shipped_model()
+        # the model's topics, then any the lexicon has and the model was never shown
+        self._topics = self.model.topics + sorted(set(TOPICS) - set(self.model.topics))
+        self._topic_index = {topic: i for i, topic in enumerate(self._topics)}
         source = self.lexicon.source
         self._m = m = source.markers
         self._demand, self._aside, self._hypothetical, self._past, self._now, self._not_negation = map(
@@ -92,15 +109,18 @@ class Reader:
         topic_clauses: dict[str, set[int]] = defaultdict(set)  # the clauses of each topic's cues
         signals: dict[str, str] = {}
         discounted: list[str] = []
+        denied: set[str] = set()  # signals whose cues were there, but negated, past or "if"
 
         def apply(effect: Effect, cue: str, start: int) -> None:
             clause = _clause_at(clauses, start)
             if effect.kind == "signal":
                 if self._negated(masked, clause, start, self._m.negation, 3):
                     discounted.append(f"「{cue}」 negated: no {effect.name}")
+                    denied.add(effect.name)
                 elif effect.name in _PRESENT_ONLY and (clause.hypothetical or clause.past):
                     why = "hypothetical" if clause.hypothetical else "past"
                     discounted.append(f"「{cue}」 {why}: no {effect.name} now")
+                    denied.add(effect.name)
                 else:
                     signals.setdefault(effect.name, cue)
                 return
@@ -138,34 +158,46 @@ class Reader:
                 source = max(named, key=lambda s: scores[s])
                 scores[source] += scores.pop(symptom)
                 discounted.append(f"{symptom} is a symptom of {source}")
+        model = self.model.score(norm)
+        if model.danger > _DANGER_ABOVE and DANGER not in signals and DANGER not in denied:
+            grams = "".join(f"「{g}」" for g in model.evidence(DANGER))
+            signals[DANGER] = f"model {model.danger:+.2f} {grams}".rstrip()
         signatories = signatories_in(norm)
-        return self._decide(norm, dict(scores), cues, signals, discounted, signatories)
+        return self._decide(
+            norm, dict(scores), model, cues, signals, discounted, signatories, DANGER in denied
+        )
 
     def _decide(
         self,
         norm: str,
-        scores: dict[str, float],
+        lexicon: dict[str, float],
+        model: ModelScores,
         cues: dict[str, list[str]],
         signals: dict[str, str],
         discounted: list[str],
         signatories: int | None,
+        danger_denied: bool,
     ) -> Reading:
-        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-        topic, top = ranked[0] if ranked else ("other", 0.0)
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
-        confidence = _confidence(top, second)
-        reasons = (
-            [f"{topic}: " + " ".join(f"「{c}」" for c in dict.fromkeys(cues[topic]))]
-            if top
-            else ["no topic cue: other"]
-        )
-        if len(ranked) > 1:
-            reasons.append(f"over {ranked[1][0]} ({second:.1f} < {top:.1f})")
-        reasons += [f"{name}: 「{cue}」" for name, cue in signals.items()]
+        ranked = self._blend(lexicon, model)
+        (topic, top), (rival, second) = ranked[0], ranked[1]
+        if topic in self._present and DANGER not in signals and not danger_denied:
+            # someone missing, trapped, a burst pipe, an intruder: the topic is danger now
+            signals[DANGER] = f"the topic {topic} is danger now"
+        confidence = 1 - math.exp(-(top - second) / _CONFIDENCE_SCALE)
+        vague = _is_vague(norm) and "danger" not in signals
+        if vague and not lexicon:  # "你好", "在吗": a few words and no cue are no topic yet
+            reasons = ["other: vague, no topic cue"]
+            topic, confidence = "other", 0.0
+        else:
+            reasons = [f"{topic}: " + _why(topic, lexicon, cues, model)]
+            reasons.append(f"over {rival} ({second:.1f} < {top:.1f})")
+        reasons += [
+            f"{name}: " + (cue if cue.startswith(("model", "the topic")) else f"「{cue}」")
+            for name, cue in signals.items()
+        ]
         reasons += discounted
         if signatories is not None:
             reasons.append(f"signatories: {signatories}")
-        vague = _is_vague(norm) and "danger" not in signals
         clarify = vague or confidence < _CLARIFY_BELOW
         if clarify:
             reasons.append("vague: ask first" if vague else f"low confidence {confidence:.2f}: ask first")
@@ -180,6 +212,18 @@ class Reader:
             questions=tuple(questions),
             scores={t: round(s, 2) for t, s in ranked},
         )
+
+    def _blend(self, lexicon: dict[str, float], model: ModelScores) -> list[tuple[str, float]]:
+        """The leading topics by blended score, best first: each topic's lexicon score,
+        saturating (a cue of weight 3 is all but sure, a 0.5 hint counts 0.4: 1 - e^-score),
+        plus the model's score times its weight."""
+        topics = self._topics
+        blended = np.full(len(topics), -_MODEL_WEIGHT, dtype=np.float32)
+        blended[: len(model.values)] = _MODEL_WEIGHT * model.values
+        for topic, score in lexicon.items():
+            blended[self._topic_index[topic]] += 1 - math.exp(-score)
+        leading = np.argpartition(-blended, _KEEP_SCORES)[:_KEEP_SCORES]
+        return [(topics[i], float(blended[i])) for i in leading[np.argsort(-blended[leading])]]
 
     def _clauses(self, norm: str) -> list[_Clause]:
         spans, last = [], 0
@@ -217,6 +261,8 @@ class _Tokens:
     Cutting the whole text is most of the cost of a reading. But jieba cuts each run of
     ``jieba.re_han_default`` characters (Han, ASCII letters and digits, a few signs) on its
     own, so a span inside one run needs only that run's cut, and a run's ends are token ends.
+    Within a long run only a window of ``_WINDOW`` characters each side of the span is cut:
+    a word is shorter than that, so the span's own boundaries come out the same.
     A span in no one run is looked up in the whole text's cut.
     """
 
@@ -230,7 +276,8 @@ class _Tokens:
         span = self._runs[at] if at >= 0 and end <= self._runs[at][1] else (0, len(self._text))
         if span == (start, end):
             return True
-        ends = self._token_ends(span)
+        window = (max(span[0], start - _WINDOW), min(span[1], end + _WINDOW))
+        ends = self._token_ends(window)
         return start in ends and end in ends
 
     def _token_ends(self, span: tuple[int, int]) -> set[int]:
@@ -257,10 +304,13 @@ def _clause_at(clauses: list[_Clause], offset: int) -> _Clause:
     return clauses[-1]
 
 
-def _confidence(top: float, second: float) -> float:
-    if top <= 0:
-        return 0.1
-    return (1 - math.exp(-top / 2)) * (0.5 + 0.5 * (top - second) / top)
+def _why(topic: str, lexicon: dict[str, float], cues: dict[str, list[str]], model: ModelScores) -> str:
+    parts = []
+    if lexicon.get(topic):
+        parts.append("lexicon " + " ".join(f"「{c}」" for c in dict.fromkeys(cues[topic])))
+    grams = "".join(f"「{g}」" for g in model.evidence(topic))
+    parts.append(f"model {model.of(topic):+.2f} {grams}".rstrip())
+    return "; ".join(parts)
 
 
 def _is_vague(norm: str) -> bool:
