@@ -125,10 +125,11 @@ class NgramModel:
         self._readable = np.array([_is_readable(g) for g in self._vocabulary], dtype=bool)
 
     def score(self, norm: str) -> ModelScores:
-        keys = gram_keys(norm)
+        keys, counts = np.unique(gram_keys(norm), return_counts=True)  # sorted: searched faster
         at = np.searchsorted(self._keys, keys)
         at[at == len(self._keys)] = 0
-        rows, counts = np.unique(at[self._keys[at] == keys], return_counts=True)
+        known = self._keys[at] == keys
+        rows, counts = at[known], counts[known]
         if not len(rows):
             return ModelScores(np.full(len(self.topics), -1.0, dtype=np.float32), -1.0, self)
         tf = 1.0 + np.log(counts.astype(np.float32))
