@@ -113,6 +113,11 @@ class TestPresentDanger:
         r = read("上个月有个小孩在小区走丢了，后来找到了，你们的监控到底有没有用")
         assert "danger" not in r.signals
 
+    def test_water_rising_now_is_a_flood(self) -> None:
+        text = "B2车库积水已经淹到膝盖了，水还在涨，好几辆车停在里面"
+        assert "danger" in read(text).signals
+        assert filed("property-role-matrix", text)[1] == "urgent"
+
     def test_smoke_now_is_urgent_everywhere_it_can_be(self) -> None:
         text = "配电箱在冒烟，还有火花"
         assert filed("property-role-matrix", text)[1] == "urgent"
@@ -171,6 +176,11 @@ class TestDifficultAndGroup:
         text = "我们12户业主联名反对停车费涨价"
         assert filed("community-standard", text)[1] == "group"  # ≥10 signatories
         assert filed("property-role-matrix", text)[1] == "general"  # fewer than 20 households
+
+    def test_a_whole_building_acting_together_is_a_group(self) -> None:
+        text = "小区门口的垃圾站臭了一个夏天，整栋楼的人都受不了，下周一起去街道反映"
+        assert "group" in read(text).signals
+        assert filed("community-standard", text)[1] == "group"
 
     def test_media_makes_a_developer_case_major(self) -> None:
         assert filed("developer-customer-service", "再不修外墙裂缝我们就找记者曝光")[1] == "major"
