@@ -6,7 +6,6 @@ The reading is regime-free; each regime files it (``tousu_shared.cases.classific
 
 from __future__ import annotations
 
-import bisect
 import logging
 import math
 import re
@@ -22,6 +21,7 @@ from tousu_triage.classifier.lexicon import Effect, Lexicon, shipped_lexicon
 from tousu_triage.classifier.model import DANGER, ModelScores, NgramModel, shipped_model
 from tousu_triage.classifier.normalise import Normaliser
 from tousu_triage.classifier.numbers import signatories_in
+from tousu_triage.classifier.tokens import TokenEnds
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -49,7 +49,6 @@ _GENERIC_QUESTIONS = (
     "发生在哪里（楼栋、单元、房号或位置）？",
     "从什么时候开始，现在是什么情况？",
 )
-_WINDOW = 8  # characters of context each side of a short cue that jieba cuts
 _DETAIL = re.compile(r"\d|[栋幢楼号室层单元座]|[a-z]{3,}")
 
 
@@ -104,7 +103,7 @@ class Reader:
         clauses = self._clauses(norm)
         # where negation and correction markers are looked for: norm without 是不是, 不下, …
         masked = self._not_negation.sub(lambda m: _MASK * len(m.group(0)), norm)
-        tokens = _Tokens(self._tokenizer, self._longest_word, norm)
+        tokens = TokenEnds(self._tokenizer, self._longest_word, norm)
         scores: dict[str, float] = defaultdict(float)
         cues: dict[str, list[str]] = defaultdict(list)
         topic_clauses: dict[str, set[int]] = defaultdict(set)  # the clauses of each topic's cues
@@ -254,63 +253,6 @@ class Reader:
             if not any(word in between for word in self._m.condition):
                 return True
         return False
-
-
-class _Tokens:
-    """Whether a span of a text is whole jieba tokens (HMM off), cutting only where asked.
-
-    Cutting the whole text is most of the cost of a reading. But jieba cuts each run of
-    ``jieba.re_han_default`` characters (Han, ASCII letters and digits, a few signs) on its
-    own, so a span inside one run needs only that run's cut, and a run's ends are token ends.
-    With HMM off, jieba's cut is a path of dictionary words (or single characters) through
-    the run, so a position that no dictionary word straddles is a token end on every path:
-    most spans are decided by a few dictionary look-ups and no cut. Otherwise only a window
-    of ``_WINDOW`` characters each side of the span is cut: a word is shorter than that, so
-    the span's own boundaries come out the same. A span in no one run is looked up in the
-    whole text's cut.
-    """
-
-    def __init__(self, tokenizer: jieba.Tokenizer, longest: int, text: str) -> None:
-        self._tokenizer, self._longest, self._text = tokenizer, longest, text
-        self._runs = [m.span() for m in jieba.re_han_default.finditer(text)]
-        self._ends: dict[tuple[int, int], set[int]] = {}  # a cut span → its token ends
-
-    def whole(self, start: int, end: int) -> bool:
-        at = bisect.bisect_right(self._runs, start, key=lambda run: run[0]) - 1
-        span = self._runs[at] if at >= 0 and end <= self._runs[at][1] else (0, len(self._text))
-        if span == (start, end):
-            return True
-        if not self._straddled(start, span) and not self._straddled(end, span):
-            return True
-        window = (max(span[0], start - _WINDOW), min(span[1], end + _WINDOW))
-        ends = self._token_ends(window)
-        return start in ends and end in ends
-
-    def _straddled(self, at: int, span: tuple[int, int]) -> bool:
-        """Whether a dictionary word of the run starts before ``at`` and ends after it."""
-        freq, text = self._tokenizer.FREQ, self._text
-        if at <= span[0] or at >= span[1]:
-            return False  # a run's ends are token ends
-        for first in range(max(span[0], at - self._longest + 1), at):
-            last = first + 1
-            fragment = text[first:last]
-            while last <= span[1] and fragment in freq:  # jieba keeps every word's prefixes
-                if last > at and freq[fragment]:
-                    return True
-                last += 1
-                fragment = text[first:last]
-        return False
-
-    def _token_ends(self, span: tuple[int, int]) -> set[int]:
-        ends = self._ends.get(span)
-        if ends is None:
-            at, stop = span
-            ends = {at}
-            for token in self._tokenizer.cut(self._text[at:stop], HMM=False):
-                at += len(token)
-                ends.add(at)
-            self._ends[span] = ends
-        return ends
 
 
 def _any_of(markers: list[str]) -> re.Pattern[str]:
