@@ -113,6 +113,11 @@ class TestPresentDanger:
         r = read("上个月有个小孩在小区走丢了，后来找到了，你们的监控到底有没有用")
         assert "danger" not in r.signals
 
+    def test_a_near_miss_is_neither_harm_nor_danger(self) -> None:
+        text = "楼梯口的灯坏了好几天，我妈晚上下楼差点摔倒"
+        assert not {"injury_or_loss", "danger"} & read(text).signals
+        assert filed("property-role-matrix", text)[1] == "general"
+
     def test_water_rising_now_is_a_flood(self) -> None:
         text = "B2车库积水已经淹到膝盖了，水还在涨，好几辆车停在里面"
         assert "danger" in read(text).signals
