@@ -80,6 +80,8 @@ class TestMainGrievance:
 class TestPresentDanger:
     def test_someone_trapped_now_is_urgent(self) -> None:
         assert filed("property-role-matrix", "2号楼电梯卡在9楼，里面有人被困") == ("facility", "urgent")
+        # the elevator named beside the entrapment goes to the entrapment, not to a rival
+        assert read("電梯困人了，5號樓1單元，快來人").topic == "elevator_entrapment"
 
     def test_nobody_trapped_is_not(self) -> None:
         r = read("电梯停在3楼不动了，没有人被困，就是没法用")

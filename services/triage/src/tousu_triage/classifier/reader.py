@@ -156,8 +156,8 @@ class Reader:
                 apply(effect, match.group(0), match.start())
 
         for topic, fallback in self._present.items():
-            if scores.get(topic):  # trapped in *the elevator*: the specific topic wins
-                scores[topic] += scores.get(fallback, 0.0)
+            if scores.get(topic):  # trapped in *the elevator*: the specific topic takes it all
+                scores[topic] += scores.pop(fallback, 0.0)
         for symptom, sources in self._yields.items():
             # the source must be named by the symptom (the pump that thumps), not anywhere
             near = {n + step for n in topic_clauses[symptom] for step in (-1, 0, 1)}
