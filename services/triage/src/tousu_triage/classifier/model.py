@@ -59,6 +59,14 @@ def gram_keys(text: str) -> npt.NDArray[np.uint64]:
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
 
 
+def gram_key(gram: str) -> int:
+    """One gram's key, as gram_keys makes it."""
+    key = 0
+    for char in gram.replace("\0", " "):
+        key = (key << int(_BITS)) | ord(char)
+    return key
+
+
 def _is_readable(gram: str) -> bool:
     """Letters, digits and inner spaces only, and long enough to say something."""
     return gram.strip().replace(" ", "").isalnum() and len(gram.strip()) >= _READABLE
@@ -112,7 +120,7 @@ class NgramModel:
         self._columns = [labels.index(t) for t in self.topics]
         self._danger = labels.index(DANGER)
         # rows in the order of their gram keys, so a text's grams are found by binary search
-        keys = np.array([int(gram_keys(g)[-1]) if g else 0 for g in vocabulary], dtype=np.uint64)
+        keys = np.array([gram_key(g) for g in vocabulary], dtype=np.uint64)
         if any(len(g) not in GRAM_SIZES for g in vocabulary) or len(np.unique(keys)) != len(keys):
             raise ModelError(f"the grams are not distinct grams of sizes {GRAM_SIZES}")
         order = np.argsort(keys)
@@ -120,7 +128,8 @@ class NgramModel:
         self._vocabulary = [vocabulary[i] for i in order]
         # float32 halves what a reading pulls into the CPU cache; scores need no more digits
         self._idf = idf[order].astype(np.float32)
-        self._scaled = weights[order].astype(np.float32) * self._idf[:, None]  # weight · idf
+        self._weights = weights[order].astype(np.float32)
+        self._scaled = self._weights * self._idf[:, None]  # weight · idf, what a reading sums
         self._bias = bias.astype(np.float32)
         self._readable = np.array([_is_readable(g) for g in self._vocabulary], dtype=bool)
 
@@ -157,22 +166,22 @@ class NgramModel:
         return tuple(grams)
 
     def arrays(self) -> tuple[npt.NDArray[np.float32], ...]:
-        """idf, weights and bias, to compare two models."""
-        return self._idf, self._scaled / self._idf[:, None], self._bias
+        """idf, weights and bias: what the file holds, and what two models are compared by."""
+        return self._idf, self._weights, self._bias
 
     # -- the file ---------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
         """One .npz of plain arrays (no pickles): labels, grams, idf, weights, bias, meta."""
-        weights = (self._scaled / self._idf[:, None]).astype(np.float32)
+        idf, weights, bias = self.arrays()
         with path.open("wb") as out:
             np.savez_compressed(
                 out,
                 labels=np.array(self.labels),
                 vocabulary=np.array(self._vocabulary),
-                idf=self._idf.astype(np.float32),
+                idf=idf,
                 weights=weights,
-                bias=self._bias.astype(np.float32),
+                bias=bias,
                 meta=np.array(json.dumps(self.meta, ensure_ascii=False, sort_keys=True)),
             )
 

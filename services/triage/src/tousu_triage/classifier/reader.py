@@ -113,7 +113,7 @@ class Reader:
         scores: dict[str, float] = defaultdict(float)
         cues: dict[str, list[str]] = defaultdict(list)
         topic_clauses: dict[str, set[int]] = defaultdict(set)  # the clauses of each topic's cues
-        signals: dict[str, str] = {}
+        signals: dict[str, str] = {}  # signal → why: the cue, or what else found it
         discounted: list[str] = []
         denied: set[str] = set()  # signals whose cues were there, but negated, past or "if"
 
@@ -130,7 +130,7 @@ class Reader:
                     discounted.append(f"「{cue}」 {why}: no {effect.name} now")
                     denied.add(effect.name)
                 else:
-                    signals.setdefault(effect.name, cue)
+                    signals.setdefault(effect.name, f"「{cue}」")
                 return
             if self._negated(masked, clause, start, self._m.correction, 1):
                 discounted.append(f"「{cue}」 corrected: not {effect.name}")
@@ -167,15 +167,10 @@ class Reader:
                 scores[source] += scores.pop(symptom)
                 discounted.append(f"{symptom} is a symptom of {source}")
         model = self.model.score(norm)
-        # the model's doubtful danger (below its own boundary, 0) does not stand against a
-        # text that speaks of what might or nearly happened (万一, 差点, "what if")
-        doubtful = model.danger <= 0 and any(c.hypothetical for c in clauses)
-        if model.danger > _DANGER_ABOVE and not doubtful and DANGER not in signals and DANGER not in denied:
-            grams = "".join(f"「{g}」" for g in model.evidence(DANGER))
-            signals[DANGER] = f"model {model.danger:+.2f} {grams}".rstrip()
+        hypothetical = any(c.hypothetical for c in clauses)
         signatories = signatories_in(norm)
         return self._decide(
-            norm, dict(scores), model, cues, signals, discounted, signatories, DANGER in denied
+            norm, dict(scores), model, cues, signals, discounted, signatories, denied, hypothetical
         )
 
     def _decide(
@@ -187,25 +182,24 @@ class Reader:
         signals: dict[str, str],
         discounted: list[str],
         signatories: int | None,
-        danger_denied: bool,
+        denied: set[str],
+        hypothetical: bool,
     ) -> Reading:
         ranked = self._blend(lexicon, model)
         (topic, top), (rival, second) = ranked[0], ranked[1]
-        if topic in self._present and DANGER not in signals and not danger_denied:
-            # someone missing, trapped, a burst pipe, an intruder: the topic is danger now
-            signals[DANGER] = f"the topic {topic} is danger now"
+        if DANGER not in signals and DANGER not in denied:
+            found = self._danger_without_a_cue(topic, model, hypothetical)
+            if found:
+                signals[DANGER] = found
         confidence = 1 - math.exp(-(top - second) / _CONFIDENCE_SCALE)
-        vague = _is_vague(norm) and "danger" not in signals
+        vague = _is_vague(norm) and DANGER not in signals
         if vague and not lexicon:  # "你好", "在吗": a few words and no cue are no topic yet
             reasons = ["other: vague, no topic cue"]
             topic, confidence = "other", 0.0
         else:
             reasons = [f"{topic}: " + _why(topic, lexicon, cues, model)]
             reasons.append(f"over {rival} ({second:.1f} < {top:.1f})")
-        reasons += [
-            f"{name}: " + (cue if cue.startswith(("model", "the topic")) else f"「{cue}」")
-            for name, cue in signals.items()
-        ]
+        reasons += [f"{name}: {why}" for name, why in signals.items()]
         reasons += discounted
         if signatories is not None:
             reasons.append(f"signatories: {signatories}")
@@ -223,6 +217,18 @@ class Reader:
             questions=tuple(questions),
             scores={t: round(s, 2) for t, s in ranked},
         )
+
+    def _danger_without_a_cue(self, topic: str, model: ModelScores, hypothetical: bool) -> str | None:
+        """Why there is danger now though no lexicon cue said so (and none was denied): the
+        model reads danger, unless it doubts (scores below its own boundary, 0) a text that
+        speaks of what might or nearly happened (万一, 差点); or the topic is danger by
+        definition (someone missing or trapped, a burst pipe, an intruder)."""
+        if model.danger > _DANGER_ABOVE and not (model.danger <= 0 and hypothetical):
+            grams = "".join(f"「{g}」" for g in model.evidence(DANGER))
+            return f"model {model.danger:+.2f} {grams}".rstrip()
+        if topic in self._present:
+            return f"the topic {topic} is danger now"
+        return None
 
     def _blend(self, lexicon: dict[str, float], model: ModelScores) -> list[tuple[str, float]]:
         """The leading topics by blended score, best first: each topic's lexicon score,
