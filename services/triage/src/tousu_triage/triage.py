@@ -11,7 +11,7 @@ from tousu_triage.classifier import Reader, Reading
 
 #: bump when the lexicon, the model or the reading rules change, so every result says
 #: what decided it: "blend" is the lexicon and the n-gram model read together
-CLASSIFIER = "tousu-blend@3"
+CLASSIFIER = "tousu-blend@4"
 
 
 @dataclass(frozen=True)
