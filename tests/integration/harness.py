@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ulid import ULID
 
 SERVICES = ("intake", "triage", "dispatch", "sla-monitor", "callback", "archive")
+ADMIN_TOKEN = "integration-admin-token-0123456789"
 
 
 def kafka_bootstrap() -> str:
@@ -106,6 +108,15 @@ class Stack:
     workdir: Path
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     engines: dict[str, AsyncEngine] = field(default_factory=dict)
+    #: tenant → (http channel account, its API key), made by :func:`add_tenant`
+    accounts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: one vault for every intake deployment of the stack (they share intake's database)
+    vault_env: dict[str, str] = field(
+        default_factory=lambda: {
+            "TOUSU_VAULT_KEYS": Fernet.generate_key().decode(),
+            "TOUSU_VAULT_INDEX_KEY": Fernet.generate_key().decode(),
+        }
+    )
 
     @property
     def topic_prefix(self) -> str:
@@ -142,6 +153,8 @@ class Stack:
                 "TOUSU_TOPIC_PREFIX": self.topic_prefix,
                 "TOUSU_HTTP_PORT": str(free_port()),
                 "TOUSU_LOG_LEVEL": "INFO",
+                "TOUSU_ADMIN_TOKEN": ADMIN_TOKEN,
+                **self.vault_env,
                 **extra_env,
             }
             self.services[name] = ServiceProcess(
@@ -213,13 +226,30 @@ async def running_stack(workdir: Path, tag: str, **start: Any) -> AsyncIterator[
         await stack.stop()
 
 
+ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
 async def add_tenant(stack: Stack, tenant: str, estates: dict[str, str]) -> None:
-    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=10) as client:
+    """Estates for ``tenant``, and an HTTP channel account that may write into all of them."""
+    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=10, headers=ADMIN) as client:
         for estate_id, regime in estates.items():
             r = await client.put(
                 f"/v1/estates/{estate_id}", json={"tenant_id": tenant, "name": estate_id, "regime": regime}
             )
             assert r.status_code == 200, r.text
+        account, secret = f"{tenant}-http", f"key-{tenant}-0123456789abcdef"
+        body = {"channel": "http", "tenant_id": tenant, "estates": list(estates), "secret": secret}
+        r = await client.put(f"/v1/channel-accounts/{account}", json=body)
+        assert r.status_code == 200, r.text
+    stack.accounts[tenant] = (account, secret)
+
+
+async def post_complaint(client: httpx.AsyncClient, stack: Stack, body: dict[str, Any]) -> httpx.Response:
+    """POST one complaint through the HTTP channel, as the account of the body's tenant."""
+    account, secret = stack.accounts[body["tenant_id"]]
+    return await client.post(
+        f"/v1/channels/http/{account}", json=body, headers={"authorization": f"Bearer {secret}"}
+    )
 
 
 def complaint(tenant: str, estate: str, n: int, **overrides: Any) -> dict[str, Any]:
@@ -252,7 +282,7 @@ async def post_complaints(stack: Stack, bodies: list[dict[str, Any]], concurrenc
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
             i = queue.get_nowait()
-            r = await client.post("/v1/complaints", json=bodies[i])
+            r = await post_complaint(client, stack, bodies[i])
             assert r.status_code == 202, r.text
             ids[i] = r.json()["complaint_id"]
 

@@ -16,6 +16,7 @@ from tests.integration.harness import (
     complaint,
     kafka_bootstrap,
     outbox_rows,
+    post_complaint,
     post_complaints,
     wait_until,
 )
@@ -55,7 +56,7 @@ async def test_bad_complaint_gets_a_clear_4xx_and_writes_nothing(
 ) -> None:
     body = mutate(complaint(edge_tenant, ESTATE, 1))
     async with httpx.AsyncClient(base_url=stack.url("intake")) as client:
-        response = await client.post("/v1/complaints", json=body)
+        response = await post_complaint(client, stack, {**body, "tenant_id": TENANT})
     assert response.status_code == status, response.text
     assert mentions in response.text
     assert "Traceback" not in response.text
@@ -66,16 +67,26 @@ async def test_bad_complaint_gets_a_clear_4xx_and_writes_nothing(
     assert await outbox_rows(stack, "intake", TENANT, dlq_only=False) == 0
 
 
-async def test_not_json_and_oversized_bodies_are_refused(stack: Stack) -> None:
+async def test_not_json_oversized_and_unsigned_bodies_are_refused(stack: Stack, edge_tenant: str) -> None:
+    account, key = stack.accounts[TENANT]
+    url = f"/v1/channels/http/{account}"
+    signed = {"authorization": f"Bearer {key}", "content-type": "application/json"}
+    good = orjson.dumps(complaint(TENANT, ESTATE, 2))
     async with httpx.AsyncClient(base_url=stack.url("intake")) as client:
-        not_json = await client.post(
-            "/v1/complaints", content=b"{not json", headers={"content-type": "application/json"}
-        )
-        huge = await client.post(
-            "/v1/complaints", content=b"x" * (200 * 1024), headers={"content-type": "application/json"}
-        )
-    assert not_json.status_code == 400, not_json.text
+        not_json = await client.post(url, content=b"{not json", headers=signed)
+        huge = await client.post(url, content=b"x" * (200 * 1024), headers=signed)
+        wrong_key = await client.post(url, content=good, headers={**signed, "authorization": "Bearer guess"})
+        no_key = await client.post(url, content=good)
+        other_account = await client.post("/v1/channels/http/no-such-account", content=good, headers=signed)
+    assert not_json.status_code == 400 and "not JSON" in not_json.text, not_json.text
     assert huge.status_code == 413, huge.text
+    for refused in (wrong_key, no_key, other_account):
+        assert refused.status_code == 401, refused.text
+        assert "unknown account or bad credentials" in refused.text
+    assert (
+        await stack.scalar("intake", "SELECT count(*) FROM intake_complaints WHERE tenant_id = :t", t=TENANT)
+        == 0
+    )
 
 
 async def test_poison_message_goes_to_the_dlq_and_the_consumer_keeps_going(stack: Stack) -> None:

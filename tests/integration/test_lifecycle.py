@@ -29,7 +29,7 @@ async def test_without_kafka_a_service_waits_and_says_why(stack: Stack) -> None:
 
             await wait_until(waiting, timeout=60, what="readiness to report the missing broker")
             assert (await client.get("/health/live")).status_code == 200
-            refused = await client.post("/v1/complaints", json={})
+            refused = await client.post("/v1/channels/http/any", json={})
             assert refused.status_code == 503
             assert refused.headers["retry-after"] == "2"
     finally:

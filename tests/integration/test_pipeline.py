@@ -11,6 +11,7 @@ from tests.integration.harness import (
     add_tenant,
     all_dispatched,
     complaint,
+    post_complaint,
     post_complaints,
     wait_until,
 )
@@ -77,7 +78,7 @@ async def test_a_retried_channel_message_creates_one_complaint(stack: Stack) -> 
     await add_tenant(stack, tenant, {"rt-1": "community-standard"})
     body = complaint(tenant, "rt-1", 1, channel="wechat", source_message_id="wx-msg-8812")
     async with httpx.AsyncClient(base_url=stack.url("intake")) as client:
-        responses = await asyncio.gather(*(client.post("/v1/complaints", json=body) for _ in range(5)))
+        responses = await asyncio.gather(*(post_complaint(client, stack, body) for _ in range(5)))
     ids = {r.json()["complaint_id"] for r in responses}
     assert len(ids) == 1
     assert sorted(r.status_code for r in responses).count(202) == 1

@@ -85,8 +85,9 @@ def up(
     signal.signal(signal.SIGINT, _on_signal)
     try:
         _wait_ready(procs, timeout=120)
-        estates = load_group(f"http://127.0.0.1:{DEFAULT_PORTS['intake']}", group)
-        _print_banner(group["tenant_id"], estates[0])
+        loaded = load_group(f"http://127.0.0.1:{DEFAULT_PORTS['intake']}", group, run_dir / "data")
+        app_key = next(key for channel, key in loaded.accounts.values() if channel == "http")
+        _print_banner(group["tenant_id"], loaded.estates[0], app_key)
         while not stopping:
             dead = [n for n, p in procs.items() if p.poll() is not None]
             if dead:
@@ -102,18 +103,18 @@ def up(
         typer.echo("all services stopped")
 
 
-def _print_banner(tenant: str, estate: str) -> None:
+def _print_banner(tenant: str, estate: str, app_key: str) -> None:
     intake, archive = DEFAULT_PORTS["intake"], DEFAULT_PORTS["archive"]
     typer.echo(f"""
 Tousu is up. Demo property group: {tenant}
 
-  Intake API      http://127.0.0.1:{intake}/v1/complaints
+  Intake (APP)    http://127.0.0.1:{intake}/v1/channels/http/jx-app   (key in .run/data/demo-channel-keys.json)
   Case query      http://127.0.0.1:{archive}/v1/complaints?tenant_id={tenant}
   OpenAPI docs    http://127.0.0.1:{intake}/schema  and  http://127.0.0.1:{archive}/schema
 
 Post a complaint:
-  curl -s -X POST http://127.0.0.1:{intake}/v1/complaints -H 'content-type: application/json' \\
-    -d '{{"tenant_id":"{tenant}","estate_id":"{estate}","channel":"phone","text":"3号楼电梯困人，请尽快处理","room":"3-1-1201","contact":{{"name":"王女士","phone":"13812345678"}}}}'
+  curl -s -X POST http://127.0.0.1:{intake}/v1/channels/http/jx-app -H 'authorization: Bearer {app_key}' \\
+    -d '{{"estate_id":"{estate}","channel":"app","text":"3号楼电梯困人，请尽快处理","room":"3-1-1201","contact":{{"name":"王女士","phone":"13812345678"}}}}'
 Then open the case:
   curl -s http://127.0.0.1:{archive}/v1/complaints/<complaint_id>
 

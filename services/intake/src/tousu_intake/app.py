@@ -1,8 +1,10 @@
-"""The intake service process."""
+"""The intake service process: the admin API and the channels this deployment hosts."""
 
 from __future__ import annotations
 
-from tousu_intake.routes import list_estates, post_complaint, put_estate
+from tousu_intake.channel_routes import channel_handshake, channel_message
+from tousu_intake.host import setup_host
+from tousu_intake.routes import list_channel_accounts, list_estates, put_channel_account, put_estate
 from tousu_shared.runtime.service import ServiceSpec, serve
 
 SPEC = ServiceSpec(
@@ -10,7 +12,15 @@ SPEC = ServiceSpec(
     title="Tousu intake",
     migrations="tousu_intake.migrations",
     writes=lambda topics, regimes: [topics.received(r) for r in regimes],
-    routes=[put_estate, list_estates, post_complaint],
+    routes=[
+        put_estate,
+        list_estates,
+        put_channel_account,
+        list_channel_accounts,
+        channel_message,
+        channel_handshake,
+    ],
+    setup=setup_host,
 )
 
 

@@ -1,4 +1,4 @@
-"""Intake's tables: the estate directory and the complaints as registered."""
+"""Intake's tables: estates, channel accounts, the vault, complaints as registered, evidence."""
 
 from __future__ import annotations
 
@@ -20,6 +20,45 @@ class Estate(SQLModel, table=True):
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
 
 
+class ChannelAccount(SQLModel, table=True):
+    """One source a channel serves for one property group: an APP, an official account, a mailbox.
+
+    The account binds what arrives through it to its tenant and estates; its secret
+    (API key, HMAC secret, WeChat token) is sealed in the vault.
+    """
+
+    __tablename__ = "intake_channel_accounts"
+
+    account_id: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=32)
+    tenant_id: str = Field(index=True, max_length=64)
+    #: comma-separated estate ids this account may write into
+    estates: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    default_estate: str | None = Field(default=None, max_length=64)
+    secret_sealed: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    rate_per_minute: int | None = None
+    enabled: bool = True
+    created_at: datetime = Field(sa_column=utc_column())
+
+    def estate_ids(self) -> list[str]:
+        return [e for e in self.estates.split(",") if e]
+
+
+class Contact(SQLModel, table=True):
+    """The vault: a complainant's personal data, sealed; blind indexes for lookups."""
+
+    __tablename__ = "intake_contacts"
+
+    contact_ref: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(index=True, max_length=64)
+    name_sealed: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    phone_sealed: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    email_sealed: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    reply_to_sealed: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    phone_index: str | None = Field(default=None, index=True, max_length=64)
+    reply_index: str | None = Field(default=None, index=True, max_length=64)
+
+
 class Complaint(SQLModel, table=True):
     __tablename__ = "intake_complaints"
     __table_args__ = (
@@ -31,10 +70,31 @@ class Complaint(SQLModel, table=True):
     estate_id: str = Field(index=True, max_length=64)
     regime: str = Field(max_length=100)
     channel: str = Field(max_length=32)
+    account_id: str | None = Field(default=None, max_length=64)
+    #: as said, with phone numbers masked; ``text_sealed`` holds it unmasked, when it differs
     text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    text_sealed: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     room: str | None = Field(default=None, max_length=40)
-    # Clear personal data stays here; events carry masked forms (the vault is its own issue).
-    contact_name: str | None = Field(default=None, max_length=50)
-    contact_phone: str = Field(max_length=32)
+    location: str | None = Field(default=None, max_length=200)
+    persons_involved: str | None = Field(default=None, max_length=200)
+    occurred_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    contact_ref: str = Field(max_length=64, index=True)
+    #: masked forms, for staff lists that must not reveal the contact
+    contact_name_masked: str | None = Field(default=None, max_length=50)
+    contact_phone_masked: str | None = Field(default=None, max_length=32)
     source_message_id: str | None = Field(default=None, max_length=128)
+    registered_by: str | None = Field(default=None, max_length=64)
+    confirmed: bool = False
     received_at: datetime = Field(sa_column=utc_column())
+
+
+class EvidenceFile(SQLModel, table=True):
+    __tablename__ = "intake_evidence"
+
+    evidence_id: str = Field(primary_key=True, max_length=64)
+    complaint_id: str = Field(index=True, max_length=64)
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    data: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))

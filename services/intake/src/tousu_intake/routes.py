@@ -1,23 +1,20 @@
-"""Intake's HTTP API: register estates, accept complaints."""
+"""Intake's admin API: estates and channel accounts (Authorization: Bearer <admin token>)."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from litestar import Request, Response, get, post, put
+from litestar import Request, get, put
 from litestar.exceptions import ClientException
-from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
-from sqlalchemy.exc import IntegrityError
+from litestar.status_codes import HTTP_200_OK
 from sqlmodel import col, select
 
-from tousu_intake.models import Complaint, Estate
-from tousu_intake.schemas import ComplaintAccepted, ComplaintIn, EstateIn
-from tousu_shared.contracts.envelope import Envelope
-from tousu_shared.contracts.events import ComplaintReceived, MaskedContact
-from tousu_shared.delivery.outbox import add_event
-from tousu_shared.ids import new_id
-from tousu_shared.pii import mask_name, mask_phone
+from tousu_intake.admin import require_admin
+from tousu_intake.host import host_of
+from tousu_intake.models import ChannelAccount, Estate
+from tousu_intake.schemas import ChannelAccountIn, ChannelAccountOut, EstateIn
 from tousu_shared.regimes import REGIME_IDS
 from tousu_shared.runtime.service import runtime_of
 
@@ -26,9 +23,14 @@ class Unprocessable(ClientException):
     status_code = 422
 
 
-@put("/v1/estates/{estate_id:str}", tags=["estates"], status_code=HTTP_200_OK)
+def _admin(request: Request[Any, Any, Any]) -> None:
+    require_admin(request, host_of(runtime_of(request)).admin_token)
+
+
+@put("/v1/estates/{estate_id:str}", tags=["admin"], status_code=HTTP_200_OK)
 async def put_estate(request: Request[Any, Any, Any], estate_id: str, data: EstateIn) -> dict[str, str]:
     """Create or update an estate and bind it to a regime."""
+    _admin(request)
     if data.regime not in REGIME_IDS:
         raise Unprocessable(f"unknown regime {data.regime!r}; known: {', '.join(REGIME_IDS)}")
     try:
@@ -44,8 +46,9 @@ async def put_estate(request: Request[Any, Any, Any], estate_id: str, data: Esta
     return {"estate_id": estate_id, **data.model_dump()}
 
 
-@get("/v1/estates", tags=["estates"])
+@get("/v1/estates", tags=["admin"])
 async def list_estates(request: Request[Any, Any, Any], tenant_id: str) -> list[dict[str, Any]]:
+    _admin(request)
     rt = runtime_of(request)
     async with rt.sessions() as session:
         rows = await session.scalars(
@@ -54,86 +57,65 @@ async def list_estates(request: Request[Any, Any, Any], tenant_id: str) -> list[
         return [row.model_dump() for row in rows]
 
 
-@post("/v1/complaints", tags=["complaints"])
-async def post_complaint(request: Request[Any, Any, Any], data: ComplaintIn) -> Response[ComplaintAccepted]:
-    """Register a complaint. 202: it is stored and on its way to triage.
-
-    With ``source_message_id``, a retried delivery returns the first complaint (200).
-    """
+@put("/v1/channel-accounts/{account_id:str}", tags=["admin"], status_code=HTTP_200_OK)
+async def put_channel_account(
+    request: Request[Any, Any, Any], account_id: str, data: ChannelAccountIn
+) -> ChannelAccountOut:
+    """Create or update a channel account: which tenant and estates its messages may write into."""
+    _admin(request)
     rt = runtime_of(request)
-    if len(data.text) > rt.settings.max_text_chars:
-        raise Unprocessable(
-            f"text is {len(data.text)} characters; at most {rt.settings.max_text_chars} are accepted"
+    host = host_of(rt)
+    if data.default_estate and data.default_estate not in data.estates:
+        raise Unprocessable("default_estate must be one of estates")
+    async with rt.sessions() as session, session.begin():
+        existing = await session.get(ChannelAccount, account_id)
+        if existing and existing.tenant_id != data.tenant_id:
+            raise Unprocessable(f"account {account_id!r} belongs to another tenant")
+        rows = await session.scalars(select(Estate).where(col(Estate.estate_id).in_(data.estates)))
+        own = {e.estate_id for e in rows if e.tenant_id == data.tenant_id}
+        if missing := [e for e in data.estates if e not in own]:
+            raise Unprocessable(f"unknown estates for tenant {data.tenant_id!r}: {', '.join(missing)}")
+        generated = secrets.token_urlsafe(24) if data.secret is None and existing is None else None
+        secret = data.secret or generated
+        sealed = host.vault.seal(secret) if secret else existing.secret_sealed if existing else None
+        assert sealed is not None  # a new account always has a secret (given or generated)
+        account = ChannelAccount(
+            account_id=account_id,
+            channel=data.channel,
+            tenant_id=data.tenant_id,
+            estates=",".join(data.estates),
+            default_estate=data.default_estate or (data.estates[0] if len(data.estates) == 1 else None),
+            secret_sealed=sealed,
+            rate_per_minute=data.rate_per_minute,
+            enabled=data.enabled,
+            created_at=existing.created_at if existing else rt.clock.now(),
         )
-    if data.source_message_id and (known := await _find_by_source(request, data)):
-        return _accepted(known, duplicate=True)
-    now = rt.clock.now()
-    try:
-        async with rt.sessions() as session, session.begin():
-            estate = await session.get(Estate, data.estate_id)
-            if estate is None or estate.tenant_id != data.tenant_id:
-                # Same answer whether the estate is unknown or another tenant's: no probing.
-                raise Unprocessable(f"unknown estate {data.estate_id!r} for tenant {data.tenant_id!r}")
-            complaint = Complaint(
-                complaint_id=new_id(),
-                tenant_id=data.tenant_id,
-                estate_id=data.estate_id,
-                regime=estate.regime,
-                channel=data.channel.value,
-                text=data.text,
-                room=data.room,
-                contact_name=data.contact.name,
-                contact_phone=data.contact.phone,
-                source_message_id=data.source_message_id,
-                received_at=now,
-            )
-            session.add(complaint)
-            add_event(session, rt.topics.received(estate.regime), _received_event(complaint), now)
-    except IntegrityError:
-        # A concurrent retry of the same channel message won the race: answer with its complaint.
-        if data.source_message_id and (known := await _find_by_source(request, data)):
-            return _accepted(known, duplicate=True)
-        raise
-    if rt.relay:
-        rt.relay.wake()
-    return _accepted(complaint, duplicate=False)
+        await session.merge(account)
+    return _account_out(account, generated)
 
 
-def _received_event(c: Complaint) -> Envelope:
-    payload = ComplaintReceived(
-        regime=c.regime,
-        channel=c.channel,
-        text=c.text,
-        room=c.room,
-        contact=MaskedContact(
-            name=mask_name(c.contact_name) if c.contact_name else None, phone=mask_phone(c.contact_phone)
-        ),
-        received_at=c.received_at,
-        source_message_id=c.source_message_id,
-    )
-    return Envelope.new(
-        payload=payload,
-        occurred_at=c.received_at,
-        tenant_id=c.tenant_id,
-        estate_id=c.estate_id,
-        complaint_id=c.complaint_id,
-    )
-
-
-async def _find_by_source(request: Request[Any, Any, Any], data: ComplaintIn) -> Complaint | None:
+@get("/v1/channel-accounts", tags=["admin"])
+async def list_channel_accounts(request: Request[Any, Any, Any], tenant_id: str) -> list[ChannelAccountOut]:
+    _admin(request)
     rt = runtime_of(request)
     async with rt.sessions() as session:
-        return await session.scalar(
-            select(Complaint).where(
-                col(Complaint.tenant_id) == data.tenant_id,
-                col(Complaint.channel) == data.channel.value,
-                col(Complaint.source_message_id) == data.source_message_id,
-            )
+        rows = await session.scalars(
+            select(ChannelAccount)
+            .where(col(ChannelAccount.tenant_id) == tenant_id)
+            .order_by(col(ChannelAccount.account_id))
         )
+        return [_account_out(row, None) for row in rows]
 
 
-def _accepted(c: Complaint, *, duplicate: bool) -> Response[ComplaintAccepted]:
-    body = ComplaintAccepted(
-        complaint_id=c.complaint_id, status="received", regime=c.regime, duplicate=duplicate
+def _account_out(a: ChannelAccount, secret: str | None) -> ChannelAccountOut:
+    return ChannelAccountOut(
+        account_id=a.account_id,
+        channel=a.channel,
+        tenant_id=a.tenant_id,
+        estates=a.estate_ids(),
+        default_estate=a.default_estate,
+        rate_per_minute=a.rate_per_minute,
+        enabled=a.enabled,
+        url=f"/v1/channels/{a.channel}/{a.account_id}",
+        secret=secret,
     )
-    return Response(body, status_code=HTTP_200_OK if duplicate else HTTP_202_ACCEPTED)

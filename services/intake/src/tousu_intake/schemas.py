@@ -1,42 +1,10 @@
-"""HTTP request and response bodies of intake."""
+"""HTTP request bodies of intake's admin API (channels define their own bodies)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tousu_shared.contracts.events import Channel
-
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
-
-
-class ContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, max_length=50)
-    phone: str = Field(pattern=r"^\+?[0-9][0-9 ()-]{4,24}$", description="Mobile or landline")
-
-
-class ComplaintIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    tenant_id: str = Field(min_length=1, max_length=64, pattern=_ID)
-    estate_id: str = Field(min_length=1, max_length=64, pattern=_ID)
-    channel: Channel
-    text: str = Field(min_length=1, description="What the resident says, as said")
-    room: str | None = Field(default=None, max_length=40, description="Building-unit-room, e.g. 7-1-1103")
-    contact: ContactIn
-    source_message_id: str | None = Field(
-        default=None,
-        max_length=128,
-        description="The channel's message id: a retried delivery creates no second complaint",
-    )
-
-
-class ComplaintAccepted(BaseModel):
-    complaint_id: str
-    status: str
-    regime: str
-    duplicate: bool = False
 
 
 class EstateIn(BaseModel):
@@ -46,3 +14,29 @@ class EstateIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     regime: str = Field(min_length=1, max_length=100)
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
+
+
+class ChannelAccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    channel: str = Field(min_length=1, max_length=32, description="The adapter's name, e.g. http, wechat")
+    tenant_id: str = Field(min_length=1, max_length=64, pattern=_ID)
+    estates: list[str] = Field(min_length=1, max_length=1000, description="Estates it may write into")
+    default_estate: str | None = Field(default=None, description="For messages that name no estate")
+    secret: str | None = Field(
+        default=None, min_length=16, max_length=200, description="Omit to have one generated (shown once)"
+    )
+    rate_per_minute: int | None = Field(default=None, ge=1, le=100_000)
+    enabled: bool = True
+
+
+class ChannelAccountOut(BaseModel):
+    account_id: str
+    channel: str
+    tenant_id: str
+    estates: list[str]
+    default_estate: str | None
+    rate_per_minute: int | None
+    enabled: bool
+    url: str = Field(description="Where the channel's messages go")
+    secret: str | None = Field(default=None, description="Only in the answer that created it")

@@ -31,17 +31,39 @@ class MaskedContact(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str | None = Field(default=None, description="Family name only, e.g. 张**")
-    phone: str = Field(description="Masked, e.g. 138****5678; the clear number stays in intake")
+    phone: str | None = Field(
+        default=None, description="Masked, e.g. 138****5678; the clear number stays in intake"
+    )
+
+
+class EvidenceRef(BaseModel):
+    """An attachment the complainant sent; its content stays in intake."""
+
+    model_config = ConfigDict(frozen=True)
+
+    evidence_id: str
+    filename: str
+    content_type: str
+    size: int = Field(ge=0)
+    sha256: str
 
 
 class ComplaintReceived(Payload):
     regime: str = Field(description="Regime id the estate runs, e.g. community-standard")
     channel: Channel
-    text: str
+    text: str = Field(description="As said, with phone numbers masked")
     room: str | None = None
     contact: MaskedContact
     received_at: AwareDatetime
     source_message_id: str | None = None
+    location: str | None = Field(default=None, description="Where it happens")
+    persons_involved: str | None = None
+    occurred_at: AwareDatetime | None = Field(default=None, description="When it happened, if said")
+    evidence: list[EvidenceRef] = Field(default_factory=list)
+    contact_ref: str | None = Field(default=None, description="The contact in intake's vault")
+    account_id: str | None = Field(default=None, description="The channel account it came through")
+    registered_by: str | None = Field(default=None, description="Staff id of the registering clerk")
+    confirmed: bool = Field(default=False, description="The complainant confirmed the read-back")
 
 
 class ComplaintTriaged(Payload):

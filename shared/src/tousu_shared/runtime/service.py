@@ -13,7 +13,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
@@ -68,6 +68,8 @@ class ServiceSpec:
     title: str = ""
     #: slow one-off loading (e.g. triage's dictionaries), run in a thread before "ready"
     warm_up: Callable[[], object] | None = None
+    #: builds the service's own objects into ``Runtime.state`` (raise ValueError on bad settings)
+    setup: Callable[[Runtime], None] | None = None
 
 
 @dataclass
@@ -84,6 +86,8 @@ class Runtime:
     relay: OutboxRelay | None = None
     ready: bool = False
     lifecycle: Lifecycle | None = None
+    #: the service's own objects, put there by ``ServiceSpec.setup``
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 def build_app(
@@ -100,6 +104,8 @@ def build_app(
         topics=Topics(settings.topic_prefix),
         regimes=selected_regimes(settings.regimes),
     )
+    if spec.setup is not None:
+        spec.setup(runtime)
     return Litestar(
         route_handlers=[live, ready, *spec.routes],
         lifespan=[_lifespan(runtime)],

@@ -1,0 +1,32 @@
+"""Intake's own settings (``TOUSU_*``), beside the ones every service shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IntakeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TOUSU_", extra="ignore")
+
+    channels: str = Field(
+        default="all", description="Channel adapters this deployment hosts (comma-separated), or 'all'"
+    )
+    vault_keys: SecretStr | None = Field(
+        default=None, description="Fernet keys, newest first, comma-separated; the first one encrypts"
+    )
+    vault_index_key: SecretStr | None = Field(
+        default=None, description="Key of the blind index that finds a household's contacts"
+    )
+    vault_keys_file: Path | None = Field(default=None, description="A mounted file with the two lines above")
+    admin_token: SecretStr | None = Field(default=None, description="Bearer token for the admin endpoints")
+    admin_token_file: Path | None = None
+    channel_rate_per_minute: int = Field(default=600, ge=1, description="Default per account and replica")
+    evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0, description="Per complaint, all files")
+
+    def channel_names(self, installed: list[str]) -> list[str]:
+        if self.channels.strip() == "all":
+            return installed
+        return [c.strip() for c in self.channels.split(",") if c.strip()]
