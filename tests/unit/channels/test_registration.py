@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu_channels import ComplaintDraft, ContactDraft, Evidence
-from tousu_intake.models import ChannelAccount, Contact, Estate
+from tousu_intake.models import ChannelAccount, Clarification, Contact, Estate
 from tousu_intake.registration import Limits, Refused, Registrar
 from tousu_intake.vault import Vault
 from tousu_shared.contracts.events import Channel
@@ -157,3 +157,95 @@ async def test_migration_0002_seals_the_contacts_registered_before_it(
     assert "contact_phone" not in row._mapping and row.contact_phone_masked == "139****1111"
     assert row.text == "回电139****1111" and VAULT.open(row.text_sealed) == "回电13900001111"
     assert VAULT.open(contact.phone_sealed) == "13900001111" and VAULT.open(contact.name_sealed) == "张三"
+
+
+async def test_an_unreachable_complainant_under_001_is_rejected_and_recorded(sessions: Any) -> None:
+    outcome = await _register(sessions, _draft(estate_id="e2", contact=ContactDraft()))
+    assert outcome.status == "rejected" and outcome.reason == "no_facts_or_contact"
+    assert "有效的联系方式" in outcome.message  # the regime's own words
+    async with sessions() as s:
+        row = (await s.execute(sa.text("SELECT status, reject_reason FROM intake_complaints"))).one()
+        [(topic, event)] = await _events(s)
+    assert tuple(row) == ("rejected", "no_facts_or_contact")
+    assert topic == "t.complaints.received.logistics-service" and event["type"] == "ComplaintRejected"
+    assert event["payload"]["decided_by"] == "intake"
+
+
+async def test_the_same_household_saying_the_same_again_is_linked_not_a_new_case(sessions: Any) -> None:
+    first = await _register(sessions, _draft(text="3号楼电梯坏了，请尽快派人来修"))
+    again = await _register(
+        sessions,
+        _draft(
+            source_message_id="m-2",
+            text="怎么还没人来？3号楼电梯坏了请尽快派人来修",
+            contact=ContactDraft(phone="+86 138-1234-5678"),
+        ),
+    )
+    new_facts = await _register(
+        sessions, _draft(source_message_id="m-3", text="3号楼电梯坏了，现在有人被困在里面，快来")
+    )
+    assert again.status == "linked" and again.related_to == first.complaint_id
+    assert new_facts.status == "received"
+    async with sessions() as s:
+        events = await _events(s)
+    repeated = [e for _, e in events if e["type"] == "ComplaintRepeated"]
+    assert len(repeated) == 1 and repeated[0]["complaint_id"] == first.complaint_id
+    assert [e["type"] for _, e in events].count("ComplaintReceived") == 2
+
+
+async def test_a_repeat_after_the_window_is_a_new_complaint(sessions: Any) -> None:
+    async with sessions() as s, s.begin():
+        await _registrar().register(s, ACCOUNT, _draft(), NOW)
+    later = NOW + timedelta(days=8)
+    async with sessions() as s, s.begin():
+        outcome = await _registrar().register(s, ACCOUNT, _draft(source_message_id="m-9"), later)
+    assert outcome.status == "received"
+
+
+async def test_the_next_message_of_an_asked_complainant_answers_the_question(sessions: Any) -> None:
+    openid = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"
+    asked = await _register(sessions, _draft(text="电梯坏了", contact=ContactDraft(reply_to=openid)))
+    async with sessions() as s, s.begin():
+        s.add(
+            Clarification(
+                complaint_id=asked.complaint_id,
+                tenant_id="t1",
+                account_id="t1-app",
+                contact_index=VAULT.index(openid) or "",
+                questions="哪一部电梯？\n有人被困吗？",
+                asked_at=NOW,
+            )
+        )
+    answer = await _register(
+        sessions,
+        _draft(
+            source_message_id="m-2", text="2号楼东边那部，没有人被困", contact=ContactDraft(reply_to=openid)
+        ),
+    )
+    assert (answer.status, answer.complaint_id) == ("answer", asked.complaint_id)
+    async with sessions() as s:
+        events = await _events(s)
+        question = await s.get(Clarification, asked.complaint_id)
+    clarified = events[-1][1]
+    assert clarified["type"] == "ComplaintClarified" and clarified["complaint_id"] == asked.complaint_id
+    assert clarified["payload"]["questions"] == ["哪一部电梯？", "有人被困吗？"]
+    assert clarified["payload"]["text"] == "电梯坏了" and question is not None and question.answered_at
+    retried = await _register(
+        sessions,
+        _draft(
+            source_message_id="m-2", text="2号楼东边那部，没有人被困", contact=ContactDraft(reply_to=openid)
+        ),
+    )
+    assert (retried.status, retried.complaint_id) == ("duplicate", asked.complaint_id)
+
+
+async def test_a_poller_acknowledges_through_its_channel_without_the_address(sessions: Any) -> None:
+    async with sessions() as s, s.begin():
+        outcome = await _registrar().register(s, ACCOUNT, _draft(), NOW, acknowledge=True)
+    async with sessions() as s:
+        events = await _events(s)
+        ref = await s.scalar(sa.text("SELECT contact_ref FROM intake_complaints"))
+    [(topic, ack)] = [(t, e) for t, e in events if e["type"] == "ReplyRequested"]
+    assert topic == "t.channels.outbound.http" and ack["payload"]["kind"] == "received"
+    assert ack["payload"]["contact_ref"] == ref and outcome.complaint_id in ack["payload"]["text"]
+    assert "13812345678" not in orjson.dumps(ack).decode() and "138****" not in orjson.dumps(ack).decode()

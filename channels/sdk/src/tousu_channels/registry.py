@@ -10,6 +10,18 @@ from tousu_channels.errors import ChannelError
 ENTRY_POINT_GROUP = "tousu.channels"
 
 
+def adapter_class(name: str) -> type[ChannelAdapter] | None:
+    """The installed adapter class ``name``, without configuring it; None if absent or broken."""
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name == name:
+            try:
+                cls = ep.load()
+            except Exception:
+                return None
+            return cls if isinstance(cls, type) and issubclass(cls, ChannelAdapter) else None
+    return None
+
+
 def available_channels() -> list[str]:
     return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
 
@@ -22,7 +34,11 @@ def load_adapter(name: str, config: ChannelConfig | None = None) -> ChannelAdapt
         raise ChannelError(
             f"no channel {name!r} is installed (entry point group {ENTRY_POINT_GROUP}); installed: {known}"
         )
-    cls = found[0].load()
+    try:
+        cls = found[0].load()
+    except Exception as exc:  # a broken package must say which one, not crash with a traceback
+        reason = f"{type(exc).__name__}: {exc}"
+        raise ChannelError(f"channel {name!r} ({found[0].value}) does not load: {reason}") from None
     if not (isinstance(cls, type) and issubclass(cls, ChannelAdapter)):
         raise ChannelError(f"entry point {name!r} is {cls!r}, not a ChannelAdapter subclass")
     if cls.name != name:

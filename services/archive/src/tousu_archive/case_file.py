@@ -7,14 +7,17 @@ from pydantic import BaseModel
 from tousu_archive.models import CaseFile
 
 # Status only moves forward: a late-arriving earlier event does not turn it back.
-_STATUS_ORDER = ("received", "triaged", "dispatched")
+# A rejection (不予受理) ends the case wherever it was.
+_STATUS_ORDER = ("received", "triaged", "dispatched", "rejected")
 _STATUS_OF = {
     "ComplaintReceived": "received",
     "ComplaintTriaged": "triaged",
     "WorkOrderCreated": "dispatched",
+    "ComplaintRejected": "rejected",
 }
 _FIELDS_OF: dict[str, tuple[str, ...]] = {
     "ComplaintReceived": ("regime", "channel", "room", "received_at"),
+    "ComplaintRejected": ("regime", "channel", "room", "received_at"),
     "ComplaintTriaged": ("regime", "regime_version", "topic", "category", "department"),
     "WorkOrderCreated": ("work_order_id", "department"),
 }

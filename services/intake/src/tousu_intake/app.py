@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from tousu_intake.channel_routes import channel_handshake, channel_message
+from tousu_intake.clarify import on_triaged
 from tousu_intake.host import setup_host
+from tousu_intake.rejection import reject_complaint
 from tousu_intake.routes import list_channel_accounts, list_estates, put_channel_account, put_estate
-from tousu_shared.runtime.service import ServiceSpec, serve
+from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
 
 SPEC = ServiceSpec(
     name="intake",
@@ -13,6 +15,7 @@ SPEC = ServiceSpec(
     migrations="tousu_intake.migrations",
     writes=lambda topics, regimes: [topics.received(r) for r in regimes],
     routes=[
+        reject_complaint,
         put_estate,
         list_estates,
         put_channel_account,
@@ -20,6 +23,7 @@ SPEC = ServiceSpec(
         channel_message,
         channel_handshake,
     ],
+    subscriptions=[Subscription("intake", lambda topics, _: [topics.triaged], on_triaged)],
     setup=setup_host,
 )
 

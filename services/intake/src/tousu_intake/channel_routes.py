@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from sqlalchemy.exc import IntegrityError
 
-from tousu_channels import BadMessage, ChannelAdapter, HttpIn, HttpOut, Outcome, Unauthorised
+from tousu_channels import BadMessage, ChannelAdapter, HttpIn, HttpOut, Unauthorised
 from tousu_intake.host import ChannelHost, host_of
 from tousu_intake.models import ChannelAccount
 from tousu_intake.registration import Refused
+from tousu_intake.submission import enabled_account, register_all
 from tousu_shared.logging import get_logger
 from tousu_shared.runtime.service import Runtime, runtime_of
 
@@ -59,33 +59,16 @@ async def channel_handshake(request: Request[Any, Any, Any], channel: str, accou
     if adapter is None or not adapter.webhook:
         return Response(_NOT_HOSTED, status_code=404)
     incoming = await _incoming(request)
-    row = await _enabled_account(rt, channel, account)
+    row = await enabled_account(rt, channel, account)
     if row is None:
         return _response(adapter.refuse(incoming, 401, "unknown account or bad credentials"))
     return _response(adapter.handshake(incoming, host.vault.open(row.secret_sealed) or "", _now(rt)))
 
 
-async def register_all(
-    rt: Runtime, host: ChannelHost, account: ChannelAccount, drafts: list[Any]
-) -> list[Outcome]:
-    """Register the drafts of one message together: all of them, or (on refusal) none."""
-    now = rt.clock.now()
-    try:
-        async with rt.sessions() as session, session.begin():
-            outcomes = [await host.registrar.register(session, account, d, now) for d in drafts]
-    except IntegrityError:
-        # A concurrent retry of the same message won the race: now every draft is known.
-        async with rt.sessions() as session, session.begin():
-            outcomes = [await host.registrar.register(session, account, d, now) for d in drafts]
-    if rt.relay:
-        rt.relay.wake()
-    return outcomes
-
-
 async def _account(
     rt: Runtime, host: ChannelHost, adapter: ChannelAdapter, channel: str, account: str, incoming: HttpIn
 ) -> ChannelAccount | HttpOut:
-    row = await _enabled_account(rt, channel, account)
+    row = await enabled_account(rt, channel, account)
     if row is None:
         # One answer for an unknown account and a bad secret: no probing for account names.
         return adapter.refuse(incoming, 401, "unknown account or bad credentials")
@@ -97,12 +80,6 @@ async def _account(
         log.warning("channel message refused", channel=channel, account=account, reason=str(exc))
         return adapter.refuse(incoming, 401, f"unknown account or bad credentials: {exc}")
     return row
-
-
-async def _enabled_account(rt: Runtime, channel: str, account: str) -> ChannelAccount | None:
-    async with rt.sessions() as session:
-        row = await session.get(ChannelAccount, account)
-    return row if row is not None and row.enabled and row.channel == channel else None
 
 
 async def _incoming(request: Request[Any, Any, Any]) -> HttpIn:

@@ -86,6 +86,25 @@ class Complaint(SQLModel, table=True):
     registered_by: str | None = Field(default=None, max_length=64)
     confirmed: bool = False
     received_at: datetime = Field(sa_column=utc_column())
+    #: received (on to triage), rejected (不予受理, recorded), linked (a repeat of ``related_to``)
+    status: str = Field(default="received", max_length=16, index=True)
+    related_to: str | None = Field(default=None, max_length=64)
+    reject_reason: str | None = Field(default=None, max_length=64)
+
+
+class Clarification(SQLModel, table=True):
+    """Questions put to a complainant; their next message on the same channel answers them."""
+
+    __tablename__ = "intake_clarifications"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(index=True, max_length=64)
+    account_id: str = Field(max_length=64)
+    #: blind index of the address the answer will come from (reply address, e-mail or phone)
+    contact_index: str = Field(index=True, max_length=64)
+    questions: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="one per line")
+    asked_at: datetime = Field(sa_column=utc_column())
+    answered_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class EvidenceFile(SQLModel, table=True):

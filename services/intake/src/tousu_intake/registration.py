@@ -1,26 +1,46 @@
-"""Registering a channel's draft as a complaint: binding, idempotency, vault, event.
+"""Registering a channel's draft: binding, idempotency, rejection, repeats, answers, new cases.
 
 Everything happens in the caller's transaction, so a complaint, its sealed contact, its
-evidence and its ``ComplaintReceived`` event are stored together or not at all.
+evidence and its event are stored together or not at all. What becomes of a draft:
+
+- a retried delivery (same source message) → ``duplicate``, the first complaint's id;
+- no way to reach the complainant, under a regime with 不予受理 ``no_facts_or_contact`` →
+  ``rejected``: recorded, reported, and the complainant told why (if the channel can);
+- the next message of a complainant who was asked to clarify → ``answer``: the same case;
+- the same household saying the same again within the window → ``linked`` to the earlier case;
+- anything else → ``received``: a new case, on its way to triage.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from tousu_channels import ComplaintDraft, Outcome
-from tousu_intake.models import ChannelAccount, Complaint, Contact, Estate, EvidenceFile
+from tousu_intake.domain.repeats import overlap
+from tousu_intake.models import ChannelAccount, Clarification, Complaint, Contact, Estate
+from tousu_intake.records import (
+    answered_event,
+    complaint_row,
+    evidence_rows,
+    new_event,
+    received_event,
+    rejected_event,
+    repeated_event,
+)
 from tousu_intake.vault import Vault
-from tousu_shared.contracts.envelope import Envelope
-from tousu_shared.contracts.events import ComplaintReceived, EvidenceRef, MaskedContact
+from tousu_shared.contracts.events import ReplyRequested
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.delivery.outbox import add_event
 from tousu_shared.ids import new_id
-from tousu_shared.pii import mask_name, mask_phone, mask_phones_in_text
+from tousu_shared.regimes import load_regime
+
+NO_CONTACT = "no_facts_or_contact"
+#: what an acknowledgement is, per outcome (an unreachable complainant is never acknowledged)
+_ACK_KIND = {"received": "received", "linked": "update", "answer": "update", "rejected": "rejected"}
 
 
 class Refused(Exception):
@@ -36,6 +56,9 @@ class Refused(Exception):
 class Limits:
     max_text_chars: int
     evidence_max_bytes: int
+    repeat_window: timedelta = timedelta(days=7)
+    repeat_threshold: float = 0.7
+    clarify_window: timedelta = timedelta(hours=48)
 
 
 @dataclass(frozen=True)
@@ -45,67 +68,61 @@ class Registrar:
     limits: Limits
 
     async def register(
-        self, session: AsyncSession, account: ChannelAccount, draft: ComplaintDraft, now: datetime
+        self,
+        session: AsyncSession,
+        account: ChannelAccount,
+        draft: ComplaintDraft,
+        now: datetime,
+        *,
+        acknowledge: bool = False,
     ) -> Outcome:
+        """Decide and store what becomes of ``draft``; with ``acknowledge``, also ask the
+        channel to tell the complainant (pollers: a mailbox has no immediate answer)."""
+        outcome, case, contact = await self._decide(session, account, draft, now)
+        if acknowledge and case is not None and contact is not None:
+            reply = ReplyRequested(
+                account_id=account.account_id,
+                kind=_ACK_KIND[outcome.status],
+                text=outcome.message,
+                contact_ref=contact.contact_ref,
+            )
+            add_event(session, self.topics.outbound(account.channel), new_event(case, reply, now), now)
+        return outcome
+
+    async def _decide(
+        self, session: AsyncSession, account: ChannelAccount, draft: ComplaintDraft, now: datetime
+    ) -> tuple[Outcome, Complaint | None, Contact | None]:
         if draft.tenant_hint and draft.tenant_hint != account.tenant_id:
             raise Refused(403, f"this account belongs to another tenant than {draft.tenant_hint!r}")
         self._check_limits(draft)
         if known := await find_by_source(session, account.tenant_id, draft):
-            return _outcome(known, draft, "duplicate", f"这条投诉已登记，编号 {known.complaint_id}。")
-        estate = await self._estate(session, account, draft)
-        if not draft.contact.reachable():
-            raise Refused(422, "no way to reach the complainant: give a phone, an e-mail or a reply address")
-        masked_text = mask_phones_in_text(draft.text)
-        contact = self._seal_contact(account.tenant_id, draft)
-        complaint = Complaint(
-            complaint_id=new_id(),
-            tenant_id=account.tenant_id,
-            estate_id=estate.estate_id,
-            regime=estate.regime,
-            channel=draft.channel.value,
-            account_id=account.account_id,
-            # phone numbers in the text are masked here too; the text as said is sealed
-            text=masked_text,
-            text_sealed=self.vault.seal(draft.text) if masked_text != draft.text else None,
-            room=draft.room,
-            location=draft.location,
-            persons_involved=draft.persons_involved,
-            occurred_at=draft.occurred_at,
-            contact_ref=contact.contact_ref,
-            contact_name_masked=mask_name(draft.contact.name) if draft.contact.name else None,
-            contact_phone_masked=mask_phone(draft.contact.phone) if draft.contact.phone else None,
-            source_message_id=draft.source_message_id,
-            registered_by=draft.registered_by,
-            confirmed=draft.confirmed,
-            received_at=now,
-        )
-        evidence = [
-            EvidenceFile(
-                evidence_id=new_id(),
-                complaint_id=complaint.complaint_id,
-                filename=e.filename,
-                content_type=e.content_type,
-                size=e.size,
-                sha256=e.sha256,
-                data=e.data,
+            return (
+                _outcome(known, draft, "duplicate", f"这条投诉已登记，编号 {known.complaint_id}。"),
+                None,
+                None,
             )
-            for e in draft.evidence
-        ]
+        estate = await self._estate(session, account, draft)
+        contact = self._seal_contact(account.tenant_id, draft)
+        if not draft.contact.reachable():
+            return self._reject_unreachable(session, account, estate, draft, contact, now), None, None
+        if question := await self._open_question(session, account, contact, now):
+            return await self._answer(session, question, account, draft, contact, now)
+        complaint = complaint_row(account, estate, draft, contact, self.vault, now)
+        if earlier := await self._earlier_saying_the_same(session, complaint, contact, now):
+            return self._link(session, complaint, earlier, draft, contact, now), earlier, contact
+        evidence = evidence_rows(complaint.complaint_id, draft)
         session.add_all([contact, complaint, *evidence])
         add_event(session, self.topics.received(estate.regime), received_event(complaint, evidence), now)
-        return _outcome(complaint, draft, "received", f"已收到您的投诉，编号 {complaint.complaint_id}。")
+        message = f"已收到您的投诉，编号 {complaint.complaint_id}。"
+        return _outcome(complaint, draft, "received", message), complaint, contact
 
     def _check_limits(self, draft: ComplaintDraft) -> None:
-        if len(draft.text) > self.limits.max_text_chars:
-            raise Refused(
-                422,
-                f"text is {len(draft.text)} characters; at most {self.limits.max_text_chars} are accepted",
-            )
-        size = sum(e.size for e in draft.evidence)
-        if size > self.limits.evidence_max_bytes:
-            raise Refused(
-                413, f"evidence is {size} bytes; at most {self.limits.evidence_max_bytes} are accepted"
-            )
+        limit = self.limits.max_text_chars
+        if len(draft.text) > limit:
+            raise Refused(422, f"text is {len(draft.text)} characters; at most {limit} are accepted")
+        size, most = sum(e.size for e in draft.evidence), self.limits.evidence_max_bytes
+        if size > most:
+            raise Refused(413, f"evidence is {size} bytes; at most {most} are accepted")
 
     async def _estate(self, session: AsyncSession, account: ChannelAccount, draft: ComplaintDraft) -> Estate:
         estate_id = draft.estate_id or account.default_estate
@@ -130,6 +147,110 @@ class Registrar:
             reply_index=v.index(c.reply_to or c.email),
         )
 
+    def _reject_unreachable(
+        self,
+        session: AsyncSession,
+        account: ChannelAccount,
+        estate: Estate,
+        draft: ComplaintDraft,
+        contact: Contact,
+        now: datetime,
+    ) -> Outcome:
+        reasons = {r.id: r for r in load_regime(estate.regime).rejection_reasons}
+        if NO_CONTACT not in reasons:
+            raise Refused(422, "no way to reach the complainant: give a phone, an e-mail or a reply address")
+        reason = reasons[NO_CONTACT]
+        complaint = complaint_row(account, estate, draft, contact, self.vault, now)
+        complaint.status, complaint.reject_reason = "rejected", reason.id
+        session.add_all([contact, complaint])
+        event = rejected_event(complaint, reason, decided_by="intake", note=None, at=now)
+        add_event(session, self.topics.received(estate.regime), event, now)
+        return _outcome(complaint, draft, "rejected", reason.message, reason=reason.id)
+
+    async def _open_question(
+        self, session: AsyncSession, account: ChannelAccount, contact: Contact, now: datetime
+    ) -> Clarification | None:
+        indexes = [i for i in (contact.reply_index, contact.phone_index) if i]
+        if not indexes:
+            return None
+        found: Clarification | None = await session.scalar(
+            select(Clarification)
+            .where(
+                col(Clarification.tenant_id) == account.tenant_id,
+                col(Clarification.account_id) == account.account_id,
+                col(Clarification.contact_index).in_(indexes),
+                col(Clarification.answered_at).is_(None),
+                col(Clarification.asked_at) >= now - self.limits.clarify_window,
+            )
+            .order_by(col(Clarification.asked_at).desc())
+        )
+        return found
+
+    async def _answer(
+        self,
+        session: AsyncSession,
+        question: Clarification,
+        account: ChannelAccount,
+        draft: ComplaintDraft,
+        contact: Contact,
+        now: datetime,
+    ) -> tuple[Outcome, Complaint, Contact]:
+        case = await session.get(Complaint, question.complaint_id)
+        assert case is not None  # a question is only ever asked about a registered complaint
+        question.answered_at = now
+        answer = complaint_row(account, await self._estate_of(session, case), draft, contact, self.vault, now)
+        answer.status, answer.related_to = "answer", case.complaint_id
+        session.add_all([contact, answer, question])
+        event = answered_event(case, answer, question.questions.splitlines(), now)
+        add_event(session, self.topics.received(case.regime), event, now)
+        message = f"已收到您的补充说明，编号 {case.complaint_id}。"
+        return _outcome(answer, draft, "answer", message, related_to=case.complaint_id), case, contact
+
+    async def _estate_of(self, session: AsyncSession, case: Complaint) -> Estate:
+        estate = await session.get(Estate, case.estate_id)
+        assert estate is not None
+        return estate
+
+    async def _earlier_saying_the_same(
+        self, session: AsyncSession, new: Complaint, contact: Contact, now: datetime
+    ) -> Complaint | None:
+        same_household = [
+            col(Contact.phone_index) == contact.phone_index if contact.phone_index else None,
+            col(Contact.reply_index) == contact.reply_index if contact.reply_index else None,
+            (col(Complaint.room) == new.room) if new.room else None,
+        ]
+        rows = await session.scalars(
+            select(Complaint)
+            .join(Contact, col(Contact.contact_ref) == col(Complaint.contact_ref))
+            .where(
+                col(Complaint.tenant_id) == new.tenant_id,
+                col(Complaint.estate_id) == new.estate_id,
+                col(Complaint.status) == "received",
+                col(Complaint.received_at) >= now - self.limits.repeat_window,
+                or_(*[c for c in same_household if c is not None]),
+            )
+            .order_by(col(Complaint.received_at).desc())
+            .limit(20)
+        )
+        threshold = self.limits.repeat_threshold
+        return next((c for c in rows if overlap(new.text, c.text) >= threshold), None)
+
+    def _link(
+        self,
+        session: AsyncSession,
+        new: Complaint,
+        earlier: Complaint,
+        draft: ComplaintDraft,
+        contact: Contact,
+        now: datetime,
+    ) -> Outcome:
+        new.status, new.related_to = "linked", earlier.complaint_id
+        session.add_all([contact, new, *evidence_rows(new.complaint_id, draft)])
+        event = repeated_event(earlier, new, overlap(new.text, earlier.text), now)
+        add_event(session, self.topics.received(earlier.regime), event, now)
+        message = f"您反映的问题已在处理中（编号 {earlier.complaint_id}），我们已记录您的再次反映。"
+        return _outcome(new, draft, "linked", message, related_to=earlier.complaint_id)
+
 
 async def find_by_source(session: AsyncSession, tenant_id: str, draft: ComplaintDraft) -> Complaint | None:
     found: Complaint | None = await session.scalar(
@@ -142,49 +263,16 @@ async def find_by_source(session: AsyncSession, tenant_id: str, draft: Complaint
     return found
 
 
-def received_event(c: Complaint, evidence: list[EvidenceFile]) -> Envelope:
-    payload = ComplaintReceived(
-        regime=c.regime,
-        channel=c.channel,
-        text=c.text,
-        room=c.room,
-        contact=MaskedContact(name=c.contact_name_masked, phone=c.contact_phone_masked or ""),
-        received_at=c.received_at,
-        source_message_id=c.source_message_id,
-        location=c.location,
-        persons_involved=c.persons_involved,
-        occurred_at=c.occurred_at,
-        evidence=[
-            EvidenceRef(
-                evidence_id=e.evidence_id,
-                filename=e.filename,
-                content_type=e.content_type,
-                size=e.size,
-                sha256=e.sha256,
-            )
-            for e in evidence
-        ],
-        contact_ref=c.contact_ref,
-        account_id=c.account_id,
-        registered_by=c.registered_by,
-        confirmed=c.confirmed,
-    )
-    return Envelope.new(
-        payload=payload,
-        occurred_at=c.received_at,
-        tenant_id=c.tenant_id,
-        estate_id=c.estate_id,
-        complaint_id=c.complaint_id,
-    )
-
-
-def _outcome(c: Complaint, draft: ComplaintDraft, status: str, message: str) -> Outcome:
+def _outcome(c: Complaint, draft: ComplaintDraft, status: str, message: str, **extra: str) -> Outcome:
+    # an answer continues its case: the complainant hears the case's number, not the message's
+    case_id = c.related_to if c.status == "answer" and c.related_to else c.complaint_id
     return Outcome.model_validate(
         {
             "source_message_id": draft.source_message_id,
             "status": status,
-            "complaint_id": c.complaint_id,
+            "complaint_id": case_id,
             "regime": c.regime,
             "message": message,
+            **extra,
         }
     )

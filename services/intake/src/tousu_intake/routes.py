@@ -23,14 +23,14 @@ class Unprocessable(ClientException):
     status_code = 422
 
 
-def _admin(request: Request[Any, Any, Any]) -> None:
+def admin_guard(request: Request[Any, Any, Any]) -> None:
     require_admin(request, host_of(runtime_of(request)).admin_token)
 
 
 @put("/v1/estates/{estate_id:str}", tags=["admin"], status_code=HTTP_200_OK)
 async def put_estate(request: Request[Any, Any, Any], estate_id: str, data: EstateIn) -> dict[str, str]:
     """Create or update an estate and bind it to a regime."""
-    _admin(request)
+    admin_guard(request)
     if data.regime not in REGIME_IDS:
         raise Unprocessable(f"unknown regime {data.regime!r}; known: {', '.join(REGIME_IDS)}")
     try:
@@ -48,7 +48,7 @@ async def put_estate(request: Request[Any, Any, Any], estate_id: str, data: Esta
 
 @get("/v1/estates", tags=["admin"])
 async def list_estates(request: Request[Any, Any, Any], tenant_id: str) -> list[dict[str, Any]]:
-    _admin(request)
+    admin_guard(request)
     rt = runtime_of(request)
     async with rt.sessions() as session:
         rows = await session.scalars(
@@ -62,7 +62,7 @@ async def put_channel_account(
     request: Request[Any, Any, Any], account_id: str, data: ChannelAccountIn
 ) -> ChannelAccountOut:
     """Create or update a channel account: which tenant and estates its messages may write into."""
-    _admin(request)
+    admin_guard(request)
     rt = runtime_of(request)
     host = host_of(rt)
     if data.default_estate and data.default_estate not in data.estates:
@@ -96,7 +96,7 @@ async def put_channel_account(
 
 @get("/v1/channel-accounts", tags=["admin"])
 async def list_channel_accounts(request: Request[Any, Any, Any], tenant_id: str) -> list[ChannelAccountOut]:
-    _admin(request)
+    admin_guard(request)
     rt = runtime_of(request)
     async with rt.sessions() as session:
         rows = await session.scalars(

@@ -25,6 +25,15 @@ class IntakeSettings(BaseSettings):
     admin_token_file: Path | None = None
     channel_rate_per_minute: int = Field(default=600, ge=1, description="Default per account and replica")
     evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0, description="Per complaint, all files")
+    repeat_window_hours: float = Field(
+        default=168, ge=0, description="How far back a household's earlier complaint counts as repeated"
+    )
+    repeat_threshold: float = Field(
+        default=0.7, gt=0, le=1, description="Share of a message already said before that makes it a repeat"
+    )
+    clarify_window_hours: float = Field(
+        default=48, gt=0, description="How long the next message from the complainant answers the questions"
+    )
 
     def channel_names(self, installed: list[str]) -> list[str]:
         if self.channels.strip() == "all":

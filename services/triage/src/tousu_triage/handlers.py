@@ -3,7 +3,7 @@ from __future__ import annotations
 from functools import cache
 
 from tousu_shared.contracts.envelope import Envelope
-from tousu_shared.contracts.events import ComplaintReceived, ComplaintTriaged
+from tousu_shared.contracts.events import ComplaintClarified, ComplaintReceived, ComplaintTriaged
 from tousu_shared.delivery.consumer import HandlerContext
 from tousu_shared.delivery.errors import PermanentError
 from tousu_shared.regimes import load_regime
@@ -24,31 +24,45 @@ def reader() -> Reader:
     return Reader()
 
 
+#: lifecycle events on the received topics that are not triage's business
+_NOT_FOR_TRIAGE = {"ComplaintRejected", "ComplaintRepeated"}
+
+
 async def on_received(ctx: HandlerContext, event: Envelope) -> None:
-    if event.type != "ComplaintReceived":
+    if event.type in _NOT_FOR_TRIAGE:
+        return
+    if event.type not in ("ComplaintReceived", "ComplaintClarified"):
         raise PermanentError(f"triage does not handle {event.type}")
-    received: ComplaintReceived = event.typed_payload()
-    if ctx.record_topic != ctx.topics.received(received.regime):
-        raise PermanentError(f"regime {received.regime!r} complaint on topic {ctx.record_topic!r}")
-    if await ctx.session.get(TriageResult, event.complaint_id):
-        return  # already triaged (a re-sent complaint): one triage per complaint
-    regime = regime_of(received.regime)
-    result = triage(reader(), regime, received.text, channel=received.channel.value)
+    case: ComplaintReceived | ComplaintClarified = event.typed_payload()
+    if ctx.record_topic != ctx.topics.received(case.regime):
+        raise PermanentError(f"regime {case.regime!r} complaint on topic {ctx.record_topic!r}")
+    earlier = await ctx.session.get(TriageResult, event.complaint_id)
+    if isinstance(case, ComplaintReceived):
+        if earlier:
+            return  # already triaged (a re-sent complaint): one triage per complaint
+        text, revision = case.text, 1
+    else:
+        # the answer read together with the complaint, as a clerk would read the whole call
+        text, revision = f"{case.text}\n{case.answer}", (earlier.revision + 1 if earlier else 1)
+    regime = regime_of(case.regime)
+    result = triage(reader(), regime, text, channel=case.channel.value)
     filed, reading = result.filed, result.reading
     now = ctx.clock.now()
-    ctx.session.add(
+    await ctx.session.merge(
         TriageResult(
             complaint_id=event.complaint_id,
-            regime=received.regime,
+            regime=case.regime,
             topic=filed.topic,
             category=filed.category,
             department=filed.department,
             confidence=reading.confidence,
             triaged_at=now,
+            revision=revision,
         )
     )
     payload = ComplaintTriaged(
-        regime=received.regime,
+        regime=case.regime,
+        revision=revision,
         regime_version=regime.version,
         topic=filed.topic,
         category=filed.category,

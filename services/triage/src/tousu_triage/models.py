@@ -17,3 +17,5 @@ class TriageResult(SQLModel, table=True):
     department: str = Field(max_length=64)
     confidence: float
     triaged_at: datetime = Field(sa_column=utc_column())
+    #: 1, then 2, 3 … each time a clarification answer was read with the complaint
+    revision: int = 1

@@ -68,6 +68,7 @@ class ComplaintReceived(Payload):
 
 class ComplaintTriaged(Payload):
     regime: str
+    revision: int = Field(default=1, ge=1, description="2, 3 … when a clarification was read again")
     regime_version: int | None = Field(default=None, description="the regime version the case runs under")
     topic: str = Field(description="Fine-grained topic, e.g. elevator, water_leak")
     category: str
@@ -88,6 +89,58 @@ class ComplaintTriaged(Payload):
     questions: list[str] = Field(default_factory=list, description="What a clerk would ask to clarify")
 
 
+class ComplaintRejected(Payload):
+    """不予受理: recorded and reportable; the complainant is told why (the regime's message)."""
+
+    regime: str
+    reason: str = Field(description="The regime's rejection reason id, e.g. no_facts_or_contact")
+    reason_name: str
+    message: str = Field(description="What the complainant is told")
+    decided_by: str = Field(description="'intake' when automatic, else the staff id")
+    note: str | None = None
+    channel: Channel | None = None
+    room: str | None = None
+    received_at: AwareDatetime | None = None
+
+
+class ComplaintRepeated(Payload):
+    """The same household complained again about the same matter, with no new facts.
+
+    Sent on the earlier complaint's stream: the new message is linked to it, not a new case.
+    """
+
+    regime: str
+    repeat_id: str = Field(description="intake's id of the new message")
+    channel: Channel
+    text: str = Field(description="As said, phone numbers masked")
+    received_at: AwareDatetime
+    similarity: float = Field(ge=0, le=1, description="share of the new text already in the earlier one")
+
+
+class ComplaintClarified(Payload):
+    """The complainant answered the clarification questions: triage reads the case again."""
+
+    regime: str
+    questions: list[str] = Field(default_factory=list)
+    answer: str = Field(description="As said, phone numbers masked")
+    text: str = Field(description="The original complaint text, masked, to read together with the answer")
+    channel: Channel
+    received_at: AwareDatetime
+
+
+class ReplyRequested(Payload):
+    """A message for the complainant, delivered by the channel it came through.
+
+    No address: the channel deployment resolves ``contact_ref`` in intake's vault.
+    """
+
+    account_id: str
+    kind: str = Field(description="received, rejected, clarify or update")
+    text: str
+    questions: list[str] = Field(default_factory=list)
+    contact_ref: str
+
+
 class WorkOrderCreated(Payload):
     work_order_id: str
     department: str
@@ -98,6 +151,10 @@ class WorkOrderCreated(Payload):
 _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("ComplaintReceived", 1): ComplaintReceived,
     ("ComplaintTriaged", 1): ComplaintTriaged,
+    ("ComplaintRejected", 1): ComplaintRejected,
+    ("ComplaintRepeated", 1): ComplaintRepeated,
+    ("ComplaintClarified", 1): ComplaintClarified,
+    ("ReplyRequested", 1): ReplyRequested,
     ("WorkOrderCreated", 1): WorkOrderCreated,
 }
 _BY_MODEL = {model: key for key, model in _REGISTRY.items()}

@@ -34,6 +34,10 @@ class Topics:
     def archive(self) -> str:
         return f"{self.prefix}archive.events"
 
+    def outbound(self, channel: str) -> str:
+        """Messages for complainants, per channel adapter; written by intake, read by its host."""
+        return f"{self.prefix}channels.outbound.{channel}"
+
     @staticmethod
     def dlq(topic: str) -> str:
         return f"{topic}.dlq"

@@ -43,6 +43,7 @@ class Lifecycle:
         self._producer: AIOKafkaProducer | None = None
         self._broker: KafkaBroker | None = None
         self._task: asyncio.Task[None] | None = None
+        self._background: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._start_until_ready(), name="startup")
@@ -77,8 +78,9 @@ class Lifecycle:
             self.status = "migrating the database"
             await upgrade(rt.engine, rt.spec.migrations)
         self.status = "connecting to Kafka"
-        written = rt.spec.writes(rt.topics, rt.regimes)
-        read = [t for sub in rt.spec.subscriptions for t in sub.topics(rt.topics, rt.regimes)]
+        written = [*rt.spec.writes(rt.topics, rt.regimes), *rt.extra_writes]
+        subscriptions = rt.all_subscriptions()
+        read = [t for sub in subscriptions for t in sub.topics(rt.topics, rt.regimes)]
         topics = [*written, *read, *(Topics.dlq(t) for t in read)]
         await ensure_topics(s.kafka_bootstrap, topics, s.topic_partitions)
         self._producer = make_producer(s.kafka_bootstrap)
@@ -94,9 +96,9 @@ class Lifecycle:
         )
         relay.start()
         rt.relay = relay
-        if rt.spec.subscriptions:
+        if subscriptions:
             self._broker = make_broker(s.kafka_bootstrap, s.graceful_timeout_seconds)
-            for sub in rt.spec.subscriptions:
+            for sub in subscriptions:
                 consumer = sub.name_for(rt.regimes)
                 processor = BatchProcessor(
                     consumer,
@@ -115,6 +117,7 @@ class Lifecycle:
                     s.consumer_max_records,
                 )
             await self._broker.start()
+        self._background = [asyncio.create_task(job(rt), name=job.__name__) for job in rt.background]
         rt.ready = True
         self.status = "ready"
         log.info("service started", regimes=rt.regimes, topics_read=read, topics_written=written)
@@ -132,6 +135,12 @@ class Lifecycle:
 
     async def _stop_workers(self) -> None:
         """Stop polling (in-flight batches finish and commit), publish what is committed."""
+        for job in self._background:
+            job.cancel()
+        for job in self._background:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await job
+        self._background = []
         if self._broker is not None:
             with contextlib.suppress(Exception):
                 await self._broker.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +88,14 @@ class Runtime:
     lifecycle: Lifecycle | None = None
     #: the service's own objects, put there by ``ServiceSpec.setup``
     state: dict[str, Any] = field(default_factory=dict)
+    #: what ``setup`` adds from settings (intake: one outbound consumer per hosted channel)
+    extra_subscriptions: list[Subscription] = field(default_factory=list)
+    extra_writes: list[str] = field(default_factory=list)
+    #: long-running jobs started once ready and cancelled on shutdown (intake: mailbox pollers)
+    background: list[Callable[[Runtime], Coroutine[Any, Any, None]]] = field(default_factory=list)
+
+    def all_subscriptions(self) -> list[Subscription]:
+        return [*self.spec.subscriptions, *self.extra_subscriptions]
 
 
 def build_app(

@@ -1,0 +1,86 @@
+"""No clear phone number in any Kafka message or log line of the suite.
+
+Named to run last (pytest collects files in name order): it reads every topic of the
+session's stack and every service log, after all the other integration tests wrote theirs.
+It also registers its own complaints with phone numbers in the text, so it means something
+when run alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from aiokafka import AIOKafkaConsumer
+
+from tests.integration.harness import (
+    Stack,
+    add_tenant,
+    all_dispatched,
+    complaint,
+    kafka_bootstrap,
+    post_complaints,
+    wait_until,
+)
+from tousu_shared.pii import PHONE_PATTERN
+
+# ULIDs and SHA-256 keys hold digit runs that look like phone numbers; they are not personal data
+_IDS = re.compile(r"[0-9a-f]{32,}|[0-9A-HJKMNP-TV-Z]{26}")
+
+
+def _without_ids(text: str) -> str:
+    return _IDS.sub(" ", text)
+
+
+async def _all_messages(prefix: str) -> list[bytes]:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka_bootstrap(),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    found: list[bytes] = []
+    try:
+        topics = sorted(t for t in await consumer.topics() if t.startswith(prefix))
+        consumer.subscribe(topics)
+        idle = 0
+        while idle < 3:  # three empty polls in a row: every topic is read to its end
+            batch = await consumer.getmany(timeout_ms=1000)
+            idle = 0 if batch else idle + 1
+            for records in batch.values():
+                for r in records:
+                    found.append((r.value or b"") + b" " + b" ".join(v for _, v in r.headers))
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_no_phone_number_travels_or_is_logged_in_clear(stack: Stack) -> None:
+    tenant = "pii-group"
+    await add_tenant(stack, tenant, {"pii-1": "logistics-service", "pii-2": "property-role-matrix"})
+    bodies = [
+        complaint(tenant, "pii-1", 1, text="电梯困人了，请打我电话13812345678或者 0755-88886666"),
+        complaint(
+            tenant, "pii-2", 2, text="楼上漏水，联系+86 139 0000 2222", contact={"phone": "13900002222"}
+        ),
+    ]
+    await post_complaints(stack, bodies)
+    await wait_until(lambda: all_dispatched(stack, tenant, 2), timeout=60, what="both cases dispatched")
+    await asyncio.sleep(1)  # let archive's and the relays' last writes land
+
+    messages = await _all_messages(stack.topic_prefix)
+    assert len(messages) >= 6, "received, triaged and work order of this test's two cases at least"
+    clear = [
+        hit.group(0)
+        for m in messages
+        for hit in PHONE_PATTERN.finditer(_without_ids(m.decode(errors="replace")))
+    ]
+    assert clear == [], sorted(set(clear))[:10]
+    for name, svc in stack.services.items():
+        lines = [
+            line
+            for line in svc.log_path.read_text(errors="replace").splitlines()
+            if PHONE_PATTERN.search(line)
+        ]
+        assert lines == [], f"{name} logged a phone number: {lines[:3]}"
