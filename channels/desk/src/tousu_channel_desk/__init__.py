@@ -50,6 +50,7 @@ class DeskForm(BaseModel):
 
 class DeskFormChannel(ChannelAdapter):
     name = "desk"
+    body_model = DeskForm
 
     def preview(self, request: HttpIn) -> HttpOut:
         form = _form(request)

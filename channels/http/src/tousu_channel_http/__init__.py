@@ -70,6 +70,7 @@ class ComplaintIn(BaseModel):
 
 class HttpJsonChannel(ChannelAdapter):
     name = "http"
+    body_model = ComplaintIn
 
     def respond(self, request: HttpIn, outcomes: Sequence[Outcome]) -> HttpOut:
         """A list in, ``{"outcomes": […]}`` out, even for a list of one."""

@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from pydantic import BaseModel
+
 from tousu_channels.errors import ChannelError, SendFailed
 from tousu_channels.model import ComplaintDraft, HttpIn, HttpOut, Outbound, Outcome
 from tousu_channels.signing import verify_signed_request
@@ -64,6 +66,8 @@ class ChannelAdapter(ABC):
     poller: ClassVar[bool] = False
     #: can deliver :class:`Outbound` messages (acknowledgements, questions) to the complainant
     can_reply: ClassVar[bool] = False
+    #: the JSON body it takes, if it takes JSON: documented in intake's OpenAPI (and fuzzed)
+    body_model: ClassVar[type[BaseModel] | None] = None
 
     def __init__(self, config: ChannelConfig | None = None) -> None:
         self.config = config or ChannelConfig(self.name)

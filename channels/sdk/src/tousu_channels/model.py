@@ -13,12 +13,13 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from tousu_shared.clean import CleanModel
 from tousu_shared.contracts.events import Channel
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
-class Evidence(BaseModel):
+class Evidence(CleanModel):
     """A photo, recording or document the complainant sent (an e-mail attachment, a WeChat image)."""
 
     model_config = _FROZEN
@@ -36,7 +37,7 @@ class Evidence(BaseModel):
         return hashlib.sha256(self.data).hexdigest()
 
 
-class ContactDraft(BaseModel):
+class ContactDraft(CleanModel):
     """How to reach the complainant. Personal data: intake keeps it in its vault only."""
 
     model_config = _FROZEN
@@ -51,7 +52,7 @@ class ContactDraft(BaseModel):
         return bool(self.phone or self.email or self.reply_to)
 
 
-class ComplaintDraft(BaseModel):
+class ComplaintDraft(CleanModel):
     """One complaint as the channel read it: the fields of the registration form (登记表)."""
 
     model_config = _FROZEN

@@ -15,6 +15,7 @@ from litestar import Request, Response, get, post
 from tousu_channels import BadMessage, ChannelAdapter, HttpIn, HttpOut, Unauthorised
 from tousu_intake.host import ChannelHost, host_of
 from tousu_intake.models import ChannelAccount
+from tousu_intake.openapi import ChannelMessageOperation
 from tousu_intake.registration import Refused
 from tousu_intake.submission import enabled_account, register_all
 from tousu_shared.logging import get_logger
@@ -25,7 +26,7 @@ log = get_logger(__name__)
 _NOT_HOSTED = {"status_code": 404, "detail": "this deployment hosts no such channel"}
 
 
-@post("/v1/channels/{channel:str}/{account:str}", tags=["channels"])
+@post("/v1/channels/{channel:str}/{account:str}", tags=["channels"], operation_class=ChannelMessageOperation)
 async def channel_message(request: Request[Any, Any, Any], channel: str, account: str) -> Response[Any]:
     """A channel's message (a JSON complaint, a WeChat XML message, a desk form …)."""
     rt = runtime_of(request)

@@ -11,19 +11,20 @@ from typing import Any
 from litestar import Request, post
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from tousu_intake.clarify import can_reply
 from tousu_intake.models import ChannelAccount, Complaint
 from tousu_intake.records import new_event, rejected_event
 from tousu_intake.routes import Unprocessable, admin_guard
+from tousu_shared.clean import CleanModel
 from tousu_shared.contracts.events import ReplyRequested
 from tousu_shared.delivery.outbox import add_event
 from tousu_shared.regimes import load_regime
 from tousu_shared.runtime.service import runtime_of
 
 
-class RejectionIn(BaseModel):
+class RejectionIn(CleanModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=1, max_length=64, description="A rejection reason id of the regime")

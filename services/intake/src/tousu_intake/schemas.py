@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tousu_shared.clean import CleanModel
+
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
 
 
-class EstateIn(BaseModel):
+class EstateIn(CleanModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     tenant_id: str = Field(min_length=1, max_length=64, pattern=_ID)
@@ -16,7 +18,7 @@ class EstateIn(BaseModel):
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
 
 
-class ChannelAccountIn(BaseModel):
+class ChannelAccountIn(CleanModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     channel: str = Field(min_length=1, max_length=32, description="The adapter's name, e.g. http, wechat")
