@@ -138,14 +138,20 @@ class Stack:
         try:
             async with admin.connect() as conn:
                 for name in names:
-                    await conn.execute(text(f'CREATE DATABASE "{self._db(name)}"'))
+                    if "TOUSU_DATABASE_URL" not in deployments.get(name, ("", {}))[1]:
+                        await conn.execute(text(f'CREATE DATABASE "{self._db(name)}"'))
         finally:
             await admin.dispose()
         for name in names:
-            service, extra_env = deployments.get(name, (name, {}))
+            # the default intake deployment hosts the HTTP and desk channels; others get their own
+            service, extra_env = deployments.get(
+                name, (name, {"TOUSU_CHANNELS": "http,desk"} if name == "intake" else {})
+            )
             db_url = make_url(admin_database_url()).set(database=self._db(name))
-            url = db_url.render_as_string(hide_password=False)
-            self.engines[name] = create_async_engine(url, pool_size=2)
+            # a deployment of a service shares that service's database (intake's channels do)
+            url = extra_env.get("TOUSU_DATABASE_URL") or db_url.render_as_string(hide_password=False)
+            if "TOUSU_DATABASE_URL" not in extra_env:
+                self.engines[name] = create_async_engine(url, pool_size=2)
             env = {
                 **os.environ,
                 "TOUSU_KAFKA_BOOTSTRAP": kafka_bootstrap(),

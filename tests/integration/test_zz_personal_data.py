@@ -24,8 +24,9 @@ from tests.integration.harness import (
 )
 from tousu_shared.pii import PHONE_PATTERN
 
-# ULIDs and SHA-256 keys hold digit runs that look like phone numbers; they are not personal data
-_IDS = re.compile(r"[0-9a-f]{32,}|[0-9A-HJKMNP-TV-Z]{26}")
+# ids (ULIDs, SHA-256 keys, UUIDs, a test's made-up event id) hold digit runs that look like phone
+# numbers; a phone number in a text stands beside Chinese, spaces or punctuation instead
+_IDS = re.compile(r"[0-9A-Za-z]{20,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _without_ids(text: str) -> str:

@@ -29,10 +29,8 @@ _NOT_HOSTED = {"status_code": 404, "detail": "this deployment hosts no such chan
 @post("/v1/channels/{channel:str}/{account:str}", tags=["channels"], operation_class=ChannelMessageOperation)
 async def channel_message(request: Request[Any, Any, Any], channel: str, account: str) -> Response[Any]:
     """A channel's message (a JSON complaint, a WeChat XML message, a desk form …)."""
-    rt = runtime_of(request)
-    host = host_of(rt)
-    adapter = host.adapters.get(channel)
-    if adapter is None or not adapter.webhook:
+    rt, host = runtime_of(request), host_of(runtime_of(request))
+    if (adapter := _hosted(host, channel)) is None:
         return Response(_NOT_HOSTED, status_code=404)
     incoming = await _incoming(request)
     found = await _account(rt, host, adapter, channel, account, incoming)
@@ -54,16 +52,19 @@ async def channel_message(request: Request[Any, Any, Any], channel: str, account
 @get("/v1/channels/{channel:str}/{account:str}", tags=["channels"])
 async def channel_handshake(request: Request[Any, Any, Any], channel: str, account: str) -> Response[Any]:
     """The check some sources make before they send (WeChat's echostr)."""
-    rt = runtime_of(request)
-    host = host_of(rt)
-    adapter = host.adapters.get(channel)
-    if adapter is None or not adapter.webhook:
+    rt, host = runtime_of(request), host_of(runtime_of(request))
+    if (adapter := _hosted(host, channel)) is None:
         return Response(_NOT_HOSTED, status_code=404)
     incoming = await _incoming(request)
     row = await enabled_account(rt, channel, account)
     if row is None:
         return _response(adapter.refuse(incoming, 401, "unknown account or bad credentials"))
     return _response(adapter.handshake(incoming, host.vault.open(row.secret_sealed) or "", _now(rt)))
+
+
+def _hosted(host: ChannelHost, channel: str) -> ChannelAdapter | None:
+    adapter = host.adapters.get(channel)
+    return adapter if adapter is not None and adapter.webhook else None
 
 
 async def _account(

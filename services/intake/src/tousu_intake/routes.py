@@ -75,7 +75,7 @@ async def put_channel_account(
         own = {e.estate_id for e in rows if e.tenant_id == data.tenant_id}
         if missing := [e for e in data.estates if e not in own]:
             raise Unprocessable(f"unknown estates for tenant {data.tenant_id!r}: {', '.join(missing)}")
-        generated = secrets.token_urlsafe(24) if data.secret is None and existing is None else None
+        generated = secrets.token_hex(16) if data.secret is None and existing is None else None
         secret = data.secret or generated
         sealed = host.vault.seal(secret) if secret else existing.secret_sealed if existing else None
         assert sealed is not None  # a new account always has a secret (given or generated)
