@@ -65,7 +65,8 @@ def load_group(intake_url: str, group: dict[str, Any], data_dir: Path = DATA_DIR
         accounts = {}
         for acc in group.get("channel_accounts", []):
             account_id, channel = acc["account_id"], acc["channel"]
-            secret = keys.setdefault(account_id, secrets.token_hex(16))  # letters and digits: fits a WeChat Token
+            # letters and digits only: also a valid WeChat Token
+            secret = keys.setdefault(account_id, secrets.token_hex(16))
             body = {
                 "channel": channel,
                 "tenant_id": tenant,
