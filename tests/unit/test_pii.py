@@ -32,3 +32,11 @@ def test_phones_inside_text_are_masked() -> None:
 def test_no_mobile_number_survives_masking(phone: str, around: str) -> None:
     masked = mask_phones_in_text(f"{around}{phone}{around}")
     assert phone not in masked
+
+
+def test_grouped_mobile_numbers_are_masked_too() -> None:
+    from tousu_shared.pii import mask_phones_in_text
+
+    masked = mask_phones_in_text("电话139 1234 5678，或186-2000-1234，或+86 138-1234-5678")
+    assert "1234 5678" not in masked and "2000-1234" not in masked and "1234-5678" not in masked
+    assert masked.count("****") == 3

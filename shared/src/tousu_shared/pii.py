@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 _DIGITS = re.compile(r"\d")
-# Mainland mobile numbers and landlines, with or without +86 / area code separators.
-PHONE_PATTERN = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8})(?!\d)")
+# Mainland mobile numbers (also grouped 139 1234 5678 / 186-2000-1234) and landlines, with
+# or without +86 / area code separators.
+PHONE_PATTERN = re.compile(
+    r"(?<!\d)(?:\+?86[- ]?)?(?:1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}[- ]?\d{7,8})(?!\d)"
+)
 
 
 def mask_phone(phone: str) -> str:

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from tousu_channels import BadMessage, ChannelAdapter
+from tousu_channels import BadMessage, ChannelAdapter, ChannelError
 from tousu_intake.host import ChannelHost, host_of
 from tousu_intake.registration import Refused
 from tousu_intake.submission import enabled_account, register_all
@@ -31,6 +31,9 @@ def poller(adapter: ChannelAdapter) -> Callable[[Runtime], Coroutine[Any, Any, N
                 await poll_once(rt, host, adapter)
             except asyncio.CancelledError:
                 raise
+            except ChannelError as exc:  # not configured here (e.g. no mailbox under TOUSU_CHANNELS=all)
+                log.warning("poller not started", channel=adapter.name, reason=str(exc))
+                return
             except Exception as exc:  # a broken mailbox or database: say so, try again later
                 log.error("poll failed; retrying", channel=adapter.name, error=f"{type(exc).__name__}: {exc}")
             await asyncio.sleep(interval)
