@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import entry_points
 
 from tousu_channels.adapter import ChannelAdapter, ChannelConfig
@@ -10,6 +11,7 @@ from tousu_channels.errors import ChannelError
 ENTRY_POINT_GROUP = "tousu.channels"
 
 
+@cache  # installed packages do not change under a running process; this is asked per event
 def adapter_class(name: str) -> type[ChannelAdapter] | None:
     """The installed adapter class ``name``, without configuring it; None if absent or broken."""
     for ep in entry_points(group=ENTRY_POINT_GROUP):

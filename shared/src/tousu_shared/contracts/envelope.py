@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from tousu_shared.ids import new_id
+from tousu_shared.validation import describe_validation_error
 
 
 class EnvelopeError(ValueError):
@@ -100,8 +101,4 @@ def decode_envelope(raw: bytes | None) -> Envelope:
 
 
 def _brief(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err["loc"]) or "(message)"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
+    return describe_validation_error(exc, limit=5, whole="(message)")
