@@ -110,6 +110,8 @@ class Stack:
     engines: dict[str, AsyncEngine] = field(default_factory=dict)
     #: tenant → (http channel account, its API key), made by :func:`add_tenant`
     accounts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: settings every service of the stack gets (e.g. a shared virtual clock file)
+    common_env: dict[str, str] = field(default_factory=dict)
     #: one vault for every intake deployment of the stack (they share intake's database)
     vault_env: dict[str, str] = field(
         default_factory=lambda: {
@@ -161,6 +163,7 @@ class Stack:
                 "TOUSU_LOG_LEVEL": "INFO",
                 "TOUSU_ADMIN_TOKEN": ADMIN_TOKEN,
                 **self.vault_env,
+                **self.common_env,
                 **extra_env,
             }
             self.services[name] = ServiceProcess(
@@ -221,10 +224,13 @@ class Stack:
 
 
 @asynccontextmanager
-async def running_stack(workdir: Path, tag: str, **start: Any) -> AsyncIterator[Stack]:
-    """A stack on its own topic prefix, started (``start`` goes to ``Stack.start``), then stopped."""
+async def running_stack(
+    workdir: Path, tag: str, env: dict[str, str] | None = None, **start: Any
+) -> AsyncIterator[Stack]:
+    """A stack on its own topic prefix, started (``start`` goes to ``Stack.start``), then stopped;
+    ``env`` is given to every service."""
     require_servers()
-    stack = Stack(prefix=f"{tag}{str(ULID()).lower()[-10:]}", workdir=workdir)
+    stack = Stack(prefix=f"{tag}{str(ULID()).lower()[-10:]}", workdir=workdir, common_env=env or {})
     try:
         await stack.start(**start)
         yield stack

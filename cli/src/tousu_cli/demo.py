@@ -41,7 +41,7 @@ def admin_token(data_dir: Path) -> str:
     """The token intake was started with: TOUSU_ADMIN_TOKEN, or the one it generated locally."""
     if token := os.environ.get("TOUSU_ADMIN_TOKEN"):
         return token
-    path = data_dir / "intake-admin-token"
+    path = data_dir / "admin-token"
     try:
         return path.read_text().strip()
     except OSError:

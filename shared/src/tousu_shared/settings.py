@@ -35,6 +35,9 @@ class ServiceSettings(BaseSettings):
     graceful_timeout_seconds: float = Field(default=15, gt=0)
     max_text_chars: int = Field(default=2000, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    clock_file: Path | None = Field(
+        default=None, description="Virtual time (tests, demos): now is the instant written in this file"
+    )
 
     def port_for(self, service: str) -> int:
         return self.http_port or DEFAULT_PORTS[service]

@@ -11,10 +11,10 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from tousu_channels import ChannelAdapter, ChannelError, available_channels, load_adapter
-from tousu_intake.admin import admin_token
 from tousu_intake.registration import Limits, Registrar
 from tousu_intake.settings import IntakeSettings
 from tousu_intake.vault import Vault, VaultError, vault_from_settings
+from tousu_shared.admin_token import admin_token
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.runtime.service import Runtime, Subscription
 
@@ -55,7 +55,7 @@ def setup_host(rt: Runtime) -> None:
         adapters=adapters,
         vault=vault,
         registrar=Registrar(vault, rt.topics, limits),
-        admin_token=admin_token(settings, rt.settings.data_dir),
+        admin_token=admin_token(rt.settings.data_dir),
         default_rate=settings.channel_rate_per_minute,
     )
     _add_channel_workers(rt, host)

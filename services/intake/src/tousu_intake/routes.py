@@ -11,10 +11,10 @@ from litestar.exceptions import ClientException
 from litestar.status_codes import HTTP_200_OK
 from sqlmodel import col, select
 
-from tousu_intake.admin import require_admin
 from tousu_intake.host import host_of
 from tousu_intake.models import ChannelAccount, Estate
 from tousu_intake.schemas import ChannelAccountIn, ChannelAccountOut, EstateIn
+from tousu_shared.admin_token import require_admin
 from tousu_shared.regimes import REGIME_IDS
 from tousu_shared.runtime.service import runtime_of
 

@@ -21,8 +21,6 @@ class IntakeSettings(BaseSettings):
         default=None, description="Key of the blind index that finds a household's contacts"
     )
     vault_keys_file: Path | None = Field(default=None, description="A mounted file with the two lines above")
-    admin_token: SecretStr | None = Field(default=None, description="Bearer token for the admin endpoints")
-    admin_token_file: Path | None = None
     channel_rate_per_minute: int = Field(default=600, ge=1, description="Default per account and replica")
     evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0, description="Per complaint, all files")
     repeat_window_hours: float = Field(

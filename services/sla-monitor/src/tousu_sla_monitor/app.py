@@ -1,22 +1,63 @@
-"""The sla-monitor service process."""
+"""The sla-monitor service process: the lifecycle consumer, the firing loop, the live views."""
 
 from __future__ import annotations
 
-from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
-from tousu_sla_monitor.handlers import on_lifecycle_event
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tousu_shared.admin_token import admin_token
+from tousu_shared.calendar import CalendarFileError, load_calendar
+from tousu_shared.runtime.service import Runtime, ServiceSpec, Subscription, serve
+from tousu_sla_monitor.firing import FiringLoop
+from tousu_sla_monitor.handlers import lifecycle_handler
+from tousu_sla_monitor.routes import case_clocks, department_queue
+
+
+class SlaSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TOUSU_SLA_", extra="ignore")
+
+    batch_size: int = Field(default=200, ge=1, description="Cases fired per transaction")
+    poll_seconds: float = Field(default=0.2, gt=0, description="Pause when nothing was due")
+    calendar_dir: str | None = Field(default=None, description="Holiday files instead of the shipped ones")
+
+
+def setup(rt: Runtime) -> None:
+    settings = SlaSettings()
+    try:
+        calendar = load_calendar(directory=settings.calendar_dir)
+    except CalendarFileError as exc:
+        raise ValueError(str(exc)) from None
+    rt.state["calendar"] = calendar
+    rt.state["admin_token"] = admin_token(rt.settings.data_dir)
+    rt.state["firing"] = loop = FiringLoop(
+        rt.sessions,
+        calendar,
+        rt.topics,
+        rt.clock,
+        batch_size=settings.batch_size,
+        poll_seconds=settings.poll_seconds,
+    )
+    rt.extra_subscriptions.append(
+        Subscription(
+            "sla-monitor",
+            lambda topics, regimes: [topics.triaged, topics.workorders, topics.callbacks],
+            lifecycle_handler(calendar),
+        )
+    )
+
+    async def fire_due_clocks(rt: Runtime) -> None:
+        await loop.run(wake_relay=rt.relay.wake if rt.relay else None)
+
+    rt.background.append(fire_due_clocks)
+
 
 SPEC = ServiceSpec(
     name="sla-monitor",
     title="Tousu sla-monitor",
     migrations="tousu_sla_monitor.migrations",
     writes=lambda topics, regimes: [topics.sla],
-    subscriptions=[
-        Subscription(
-            "sla-monitor",
-            lambda topics, regimes: [topics.triaged, topics.workorders, topics.callbacks],
-            on_lifecycle_event,
-        ),
-    ],
+    routes=[case_clocks, department_queue],
+    setup=setup,
 )
 
 

@@ -1,20 +1,116 @@
+"""The lifecycle consumer: a triaged complaint opens a case, each action moves its clocks."""
+
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from tousu_shared.contracts.case_events import ACTION_EVENTS, CaseAction
 from tousu_shared.contracts.envelope import Envelope
+from tousu_shared.contracts.events import ComplaintTriaged
 from tousu_shared.delivery.consumer import HandlerContext
-from tousu_sla_monitor.models import SlaObservedCase
+from tousu_shared.delivery.errors import PermanentError
+from tousu_shared.logging import get_logger
+from tousu_shared.sla.durations import WorkingCalendar
+from tousu_sla_monitor.domain.timeline import ActionRefused, Timeline, classification_of
+from tousu_sla_monitor.models import SlaCase
+from tousu_sla_monitor.store import touch
+
+log = get_logger(__name__)
+
+_ACTION_TYPES = {model.__name__ for model in ACTION_EVENTS.values()}
 
 
-async def on_lifecycle_event(ctx: HandlerContext, event: Envelope) -> None:
-    case = await ctx.session.get(SlaObservedCase, event.complaint_id)
+def lifecycle_handler(calendar: WorkingCalendar) -> Any:
+    async def on_lifecycle_event(ctx: HandlerContext, event: Envelope) -> None:
+        if event.type == "ComplaintTriaged":
+            await _on_triaged(ctx, event, calendar)
+        elif event.type in _ACTION_TYPES:
+            await _on_action(ctx, event, calendar)
+        # anything else on these topics (WorkOrderCreated, …) does not move a clock
+
+    return on_lifecycle_event
+
+
+async def _case(ctx: HandlerContext, event: Envelope) -> SlaCase | None:
+    case = await ctx.session.get(SlaCase, event.complaint_id, with_for_update=True)
+    if case is not None and case.tenant_id != event.tenant_id:
+        raise PermanentError(f"event of tenant {event.tenant_id!r} for a case of another tenant")
+    return case
+
+
+def _new_case(event: Envelope, now: datetime) -> SlaCase:
+    return SlaCase(
+        complaint_id=event.complaint_id,
+        tenant_id=event.tenant_id,
+        estate_id=event.estate_id,
+        correlation_id=event.correlation_id,
+        updated_at=now,
+    )
+
+
+async def _on_triaged(ctx: HandlerContext, event: Envelope, calendar: WorkingCalendar) -> None:
+    triaged: ComplaintTriaged = event.typed_payload()
+    case = await _case(ctx, event)
+    if case is not None and case.classification is not None:
+        if triaged.revision > 1:
+            log.info("re-triage does not re-classify clocks yet", complaint_id=event.complaint_id)
+        return  # the same complaint triaged again: its clocks already run
+    now = ctx.clock.now()
     if case is None:
-        case = SlaObservedCase(
-            complaint_id=event.complaint_id,
-            tenant_id=event.tenant_id,
-            last_event_type=event.type,
-            updated_at=ctx.clock.now(),
-        )
+        case = _new_case(event, now)
         ctx.session.add(case)
-    case.last_event_type = event.type
-    case.events_seen += 1
-    case.updated_at = ctx.clock.now()
+    pending = orjson.loads(case.inputs)  # actions that arrived before the classification
+    case.regime, case.regime_version = triaged.regime, triaged.regime_version
+    case.received_at = triaged.received_at or event.occurred_at
+    case.classification = orjson.dumps(classification_of(triaged)).decode()
+    case.inputs = "[]"
+
+    def open_case(timeline: Timeline) -> str:
+        for item in sorted(pending, key=lambda i: datetime.fromisoformat(i["at"])):
+            _apply(timeline, event.complaint_id, item["do"], datetime.fromisoformat(item["at"]), item["with"])
+        return "received"
+
+    await touch(ctx.session, case, calendar, ctx.topics, now, open_case, caused_by=event)
+
+
+async def _on_action(ctx: HandlerContext, event: Envelope, calendar: WorkingCalendar) -> None:
+    action: CaseAction = event.typed_payload()
+    details = action.model_dump(exclude={"verb"}, exclude_none=True)
+    case = await _case(ctx, event)
+    now = ctx.clock.now()
+    if case is None or case.classification is None:
+        if case is None:
+            case = _new_case(event, now)
+            ctx.session.add(case)
+        waiting = orjson.loads(case.inputs)
+        waiting.append({"do": action.verb, "at": event.occurred_at.isoformat(), "with": _json(details)})
+        case.inputs = orjson.dumps(waiting).decode()
+        return
+
+    def apply(timeline: Timeline) -> str:
+        _apply(timeline, event.complaint_id, action.verb, event.occurred_at, details)
+        return action.verb
+
+    await touch(ctx.session, case, calendar, ctx.topics, now, apply, caused_by=event)
+
+
+def _apply(timeline: Timeline, complaint_id: str, verb: str, at: datetime, details: dict[str, Any]) -> None:
+    try:
+        applied = timeline.act(verb, at, details)
+    except ActionRefused as exc:
+        log.warning("action not applied to the clocks", complaint_id=complaint_id, verb=verb, reason=str(exc))
+        return
+    if applied > at:
+        log.warning(
+            "action arrived after its clocks had fired; applied late",
+            complaint_id=complaint_id,
+            verb=verb,
+            late_by_s=round((applied - at).total_seconds(), 3),
+        )
+
+
+def _json(details: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in details.items()}

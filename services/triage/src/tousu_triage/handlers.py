@@ -77,5 +77,7 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
         signatories=reading.signatories,
         needs_clarification=reading.needs_clarification,
         questions=list(reading.questions),
+        channel=case.channel,
+        received_at=case.received_at,
     )
     ctx.emit(ctx.topics.triaged, event.follow_up(payload, now))

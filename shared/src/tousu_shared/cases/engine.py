@@ -44,7 +44,7 @@ from tousu_shared.sla.clock import SlaClock
 from tousu_shared.sla.durations import WorkingCalendar, due_from, push_for_pause, resolve
 
 #: the state a verb leaves the case in (verbs not listed leave it as it is)
-_STATE_AFTER = {
+STATE_AFTER = {
     "register": "registered",
     "dispatch": "dispatched",
     "accept": "accepted",
@@ -153,6 +153,11 @@ class CaseEngine:
             fire()
         self.now = until
 
+    def next_due(self) -> datetime | None:
+        """When something next fires on its own (a warning, a breach, an upgrade), if ever."""
+        timer = self._next_timer()
+        return timer[0] if timer else None
+
     def _next_timer(self) -> tuple[datetime, Any] | None:
         candidates: list[tuple[datetime, int, Any]] = []
         for order, (clock, definition) in enumerate(list(self._open.values())):
@@ -201,7 +206,7 @@ class CaseEngine:
             if verb == "escalate" and to:
                 reason = str(details.get("reason", "escalated by staff"))
                 self.escalations.append(Escalation(at, str(to), reason, "manual"))
-        self.state = _STATE_AFTER.get(verb, self.state)
+        self.state = STATE_AFTER.get(verb, self.state)
         self._escalate("verb", at, verb=verb)
 
     def _on_pause(self, at: datetime, details: dict[str, Any]) -> None:

@@ -10,6 +10,9 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from tousu_shared.contracts import case_events
+from tousu_shared.contracts.payload import Payload
+
 
 class Channel(StrEnum):
     phone = "phone"
@@ -21,10 +24,6 @@ class Channel(StrEnum):
     wechat = "wechat"
     owner_group = "owner_group"
     web = "web"
-
-
-class Payload(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
 
 
 class MaskedContact(BaseModel):
@@ -87,6 +86,8 @@ class ComplaintTriaged(Payload):
         default=False, description="Too vague or unsure to act on: ask the resident first"
     )
     questions: list[str] = Field(default_factory=list, description="What a clerk would ask to clarify")
+    channel: Channel | None = Field(default=None, description="How the complaint came in")
+    received_at: AwareDatetime | None = Field(default=None, description="When intake received it")
 
 
 class ComplaintRejected(Payload):
@@ -156,6 +157,11 @@ _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("ComplaintClarified", 1): ComplaintClarified,
     ("ReplyRequested", 1): ReplyRequested,
     ("WorkOrderCreated", 1): WorkOrderCreated,
+    **{(model.__name__, 1): model for model in case_events.ACTION_EVENTS.values()},
+    **{(model.__name__, 1): model for model in case_events.CLOCK_EVENTS.values()},
+    ("EscalationRaised", 1): case_events.EscalationRaised,
+    ("SeverityAutoUpgraded", 1): case_events.SeverityAutoUpgraded,
+    ("CaseStateChanged", 1): case_events.CaseStateChanged,
 }
 _BY_MODEL = {model: key for key, model in _REGISTRY.items()}
 

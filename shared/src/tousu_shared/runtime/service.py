@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tousu_shared.clock import Clock, SystemClock
+from tousu_shared.clock import Clock, clock_from
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.db.engine import make_engine, make_sessionmaker
 from tousu_shared.delivery.consumer import Handler
@@ -106,7 +106,7 @@ def build_app(
     runtime = Runtime(
         spec=spec,
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock or clock_from(settings.clock_file),
         engine=engine,
         sessions=make_sessionmaker(engine),
         topics=Topics(settings.topic_prefix),
