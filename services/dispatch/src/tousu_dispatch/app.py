@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tousu_dispatch.handlers import on_triaged
+from tousu_dispatch.actions_api import take_action
+from tousu_dispatch.handlers import on_sla_event, on_triaged
+from tousu_dispatch.queries_api import get_work_order, list_work_orders
+from tousu_dispatch.web import setup
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
 
 SPEC = ServiceSpec(
@@ -10,7 +13,12 @@ SPEC = ServiceSpec(
     title="Tousu dispatch",
     migrations="tousu_dispatch.migrations",
     writes=lambda topics, regimes: [topics.workorders],
-    subscriptions=[Subscription("dispatch", lambda topics, regimes: [topics.triaged], on_triaged)],
+    routes=[take_action, get_work_order, list_work_orders],
+    subscriptions=[
+        Subscription("dispatch", lambda topics, regimes: [topics.triaged], on_triaged),
+        Subscription("dispatch-sla", lambda topics, regimes: [topics.sla], on_sla_event),
+    ],
+    setup=setup,
 )
 
 

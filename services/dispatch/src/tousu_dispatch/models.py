@@ -1,7 +1,10 @@
+"""Dispatch's tables: one work order per complaint, and the staff actions taken on it."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tousu_shared.db.types import utc_column
@@ -15,7 +18,41 @@ class WorkOrder(SQLModel, table=True):
     complaint_id: str = Field(max_length=64, sa_column_kwargs={"unique": True})
     tenant_id: str = Field(index=True, max_length=64)
     estate_id: str = Field(index=True, max_length=64)
+    #: the regime id and version the case runs under (None on work orders older than 0002)
+    regime: str | None = Field(default=None, max_length=100)
+    regime_version: int | None = None
     department: str = Field(index=True, max_length=64)
     category: str = Field(max_length=64)
-    status: str = Field(default="open", max_length=32)
+    topic: str | None = Field(default=None, max_length=64)
+    urgency: str | None = Field(default=None, max_length=64)
+    severity: str | None = Field(default=None, max_length=64)
+    #: "open" when created, then the case's state after each verb (dispatched, …, closed)
+    status: str = Field(default="open", index=True, max_length=32)
     created_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())
+
+    def regime_ref(self) -> str | None:
+        if self.regime is None:
+            return None
+        return self.regime if self.regime_version is None else f"{self.regime}@{self.regime_version}"
+
+
+class WorkOrderAction(SQLModel, table=True):
+    """What a member of staff did to a work order; ``action_id`` is the id of the event sent."""
+
+    __tablename__ = "work_order_actions"
+    __table_args__ = (sa.UniqueConstraint("work_order_id", "seq", name="uq_work_order_actions_seq"),)
+
+    action_id: str = Field(primary_key=True, max_length=64)
+    work_order_id: str = Field(foreign_key="work_orders.work_order_id", index=True, max_length=64)
+    #: 1, 2, … in the order the actions were taken on this work order
+    seq: int
+    verb: str = Field(max_length=32)
+    by_staff: str = Field(max_length=64)
+    to_role: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    due_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    clock: str | None = Field(default=None, max_length=64)
+    severity: str | None = Field(default=None, max_length=64)
+    occurred_at: datetime = Field(sa_column=utc_column())

@@ -36,6 +36,19 @@ log = get_logger(__name__)
 startup_failed = False
 
 
+def _stop_if_failed(task: asyncio.Task[None]) -> None:
+    """A background job (the SLA monitor's firing loop, a mailbox poller) that dies of a bug
+    must not leave a service that looks ready and does nothing: log it and stop, so the
+    orchestrator restarts it."""
+    global startup_failed
+    if task.cancelled() or task.exception() is None:
+        return
+    exc = task.exception()
+    log.error("background job failed; stopping", job=task.get_name(), error=f"{type(exc).__name__}: {exc}")
+    startup_failed = True
+    signal.raise_signal(signal.SIGTERM)
+
+
 class Lifecycle:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -118,6 +131,8 @@ class Lifecycle:
                 )
             await self._broker.start()
         self._background = [asyncio.create_task(job(rt), name=job.__name__) for job in rt.background]
+        for task in self._background:
+            task.add_done_callback(_stop_if_failed)
         rt.ready = True
         self.status = "ready"
         log.info("service started", regimes=rt.regimes, topics_read=read, topics_written=written)

@@ -1,0 +1,1 @@
+"""Callback's pure rules: no database, no HTTP, no Kafka."""

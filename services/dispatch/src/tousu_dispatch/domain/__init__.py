@@ -1,0 +1,1 @@
+"""Dispatch's pure rules: no database, no HTTP, no Kafka."""

@@ -1,0 +1,58 @@
+"""Callback's migrations on SQLite: up to head (the placeholder table replaced) and back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+
+from tousu_shared.db.engine import make_engine
+from tousu_shared.db.migrate import alembic_config, is_at_head, upgrade
+
+PACKAGE = "tousu_callback.migrations"
+
+
+async def _tables(url: str) -> dict[str, set[str]]:
+    engine = make_engine(url)
+    async with engine.connect() as conn:
+        found = await conn.run_sync(
+            lambda c: {
+                t: {col["name"] for col in sa.inspect(c).get_columns(t)}
+                for t in sa.inspect(c).get_table_names()
+            }
+        )
+    await engine.dispose()
+    return found
+
+
+async def test_upgrade_makes_the_cases_table_and_downgrade_restores_the_placeholder(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'callback.db'}"
+    engine = make_engine(url)
+    await upgrade(engine, PACKAGE)
+    assert await is_at_head(engine, PACKAGE)
+    await engine.dispose()
+    tables = await _tables(url)
+    assert "callback_observed" not in tables
+    assert tables["callback_cases"] == {
+        "complaint_id",
+        "tenant_id",
+        "estate_id",
+        "work_order_id",
+        "status",
+        "updated_at",
+    }
+
+    engine = make_engine(url)
+    config = alembic_config(PACKAGE, url)
+
+    def down(connection: Any) -> None:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+
+    async with engine.begin() as conn:
+        await conn.run_sync(down)
+    await engine.dispose()
+    tables = await _tables(url)
+    assert "callback_cases" not in tables and "callback_observed" in tables
