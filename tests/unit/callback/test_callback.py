@@ -9,7 +9,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.unit.callback.conftest import T0, deliver, event, outbox
+from tests.unit.callback.conftest import T0, deliver, event
+from tests.unit.service_runtime import outbox
 from tousu_callback.domain.cases import CallbackRefused, check_can_call_back, state_after
 from tousu_callback.models import CallbackCase
 from tousu_shared.clock import VirtualClock

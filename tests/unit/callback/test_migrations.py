@@ -5,26 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from alembic import command
 
+from tests.unit.service_runtime import table_columns
 from tousu_shared.db.engine import make_engine
 from tousu_shared.db.migrate import alembic_config, is_at_head, upgrade
 
 PACKAGE = "tousu_callback.migrations"
-
-
-async def _tables(url: str) -> dict[str, set[str]]:
-    engine = make_engine(url)
-    async with engine.connect() as conn:
-        found = await conn.run_sync(
-            lambda c: {
-                t: {col["name"] for col in sa.inspect(c).get_columns(t)}
-                for t in sa.inspect(c).get_table_names()
-            }
-        )
-    await engine.dispose()
-    return found
 
 
 async def test_upgrade_makes_the_cases_table_and_downgrade_restores_the_placeholder(tmp_path: Path) -> None:
@@ -33,7 +20,7 @@ async def test_upgrade_makes_the_cases_table_and_downgrade_restores_the_placehol
     await upgrade(engine, PACKAGE)
     assert await is_at_head(engine, PACKAGE)
     await engine.dispose()
-    tables = await _tables(url)
+    tables = await table_columns(url)
     assert "callback_observed" not in tables
     assert tables["callback_cases"] == {
         "complaint_id",
@@ -54,5 +41,5 @@ async def test_upgrade_makes_the_cases_table_and_downgrade_restores_the_placehol
     async with engine.begin() as conn:
         await conn.run_sync(down)
     await engine.dispose()
-    tables = await _tables(url)
+    tables = await table_columns(url)
     assert "callback_cases" not in tables and "callback_observed" in tables

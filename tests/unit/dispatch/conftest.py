@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from litestar import Litestar
-from litestar.datastructures import State
-from litestar.exceptions import LitestarDeprecationWarning
 from litestar.testing import AsyncTestClient
 from sqlmodel import col, select
 
+from tests.unit.service_runtime import routes_client, service_runtime
 from tousu_dispatch.app import SPEC
 from tousu_dispatch.handlers import on_triaged
 from tousu_dispatch.models import WorkOrder
-from tousu_shared.clock import VirtualClock
-from tousu_shared.contracts.envelope import Envelope, decode_envelope
+from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.contracts.events import ComplaintTriaged
-from tousu_shared.contracts.topics import Topics
-from tousu_shared.db.engine import make_engine, make_sessionmaker
-from tousu_shared.db.migrate import upgrade
 from tousu_shared.delivery.consumer import HandlerContext
-from tousu_shared.delivery.tables import OutboxMessage
-from tousu_shared.regimes import REGIME_IDS
 from tousu_shared.runtime.service import Runtime
-from tousu_shared.settings import ServiceSettings
 
 TOKEN = "dispatch-unit-token"
 AUTH = {"authorization": f"Bearer {TOKEN}"}
@@ -37,34 +28,13 @@ T0 = datetime(2026, 9, 14, 2, 0, tzinfo=UTC)
 @pytest.fixture
 async def rt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Runtime]:
     monkeypatch.setenv("TOUSU_ADMIN_TOKEN", TOKEN)
-    settings = ServiceSettings(
-        data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'dispatch.db'}"
-    )
-    engine = make_engine(settings.database_url_for(SPEC.name))
-    await upgrade(engine, SPEC.migrations)
-    runtime = Runtime(
-        spec=SPEC,
-        settings=settings,
-        clock=VirtualClock(T0),
-        engine=engine,
-        sessions=make_sessionmaker(engine),
-        topics=Topics(),
-        regimes=list(REGIME_IDS),
-    )
-    assert SPEC.setup is not None
-    SPEC.setup(runtime)
-    yield runtime
-    await engine.dispose()
+    async with service_runtime(SPEC, tmp_path, T0) as runtime:
+        yield runtime
 
 
 @pytest.fixture
 async def client(rt: Runtime) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    with warnings.catch_warnings():
-        # the routes declare parameters in the inferred style, as every service does so far
-        warnings.simplefilter("ignore", LitestarDeprecationWarning)
-        app = Litestar(route_handlers=list(SPEC.routes), state=State({"runtime": rt}))
-    async with AsyncTestClient(app=app) as test_client:
-        test_client.headers.update(AUTH)
+    async with routes_client(rt, AUTH) as test_client:
         yield test_client
 
 
@@ -110,10 +80,3 @@ async def work_order_of(
         order = await session.scalar(select(WorkOrder).where(col(WorkOrder.complaint_id) == complaint_id))
     assert order is not None
     return order
-
-
-async def outbox(rt: Runtime) -> list[tuple[str, Envelope]]:
-    """Every event staged in the outbox, oldest first, with its topic."""
-    async with rt.sessions() as session:
-        rows = await session.scalars(select(OutboxMessage).order_by(col(OutboxMessage.id)))
-        return [(row.topic, decode_envelope(row.value)) for row in rows]

@@ -10,7 +10,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
-from tests.unit.dispatch.conftest import T0, outbox, work_order_of
+from tests.unit.dispatch.conftest import T0, work_order_of
+from tests.unit.service_runtime import outbox
 from tousu_dispatch.domain.actions import STAFF_VERBS
 from tousu_dispatch.models import WorkOrderAction
 from tousu_shared.clock import VirtualClock

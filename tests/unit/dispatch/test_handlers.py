@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tests.unit.dispatch.conftest import T0, deliver_triaged, outbox, triaged_event, work_order_of
+from tests.unit.dispatch.conftest import T0, deliver_triaged, triaged_event, work_order_of
+from tests.unit.service_runtime import outbox
 from tousu_dispatch.handlers import on_sla_event
 from tousu_dispatch.models import WorkOrder
 from tousu_shared.clock import VirtualClock

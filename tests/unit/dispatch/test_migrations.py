@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 
+from tests.unit.service_runtime import table_columns
 from tousu_shared.db.engine import make_engine
 from tousu_shared.db.migrate import alembic_config, is_at_head, upgrade
 
@@ -28,26 +29,13 @@ async def _alembic(url: str, op: str, revision: str) -> None:
     await engine.dispose()
 
 
-async def _columns(url: str) -> dict[str, set[str]]:
-    engine = make_engine(url)
-    async with engine.connect() as conn:
-        found = await conn.run_sync(
-            lambda c: {
-                t: {col["name"] for col in sa.inspect(c).get_columns(t)}
-                for t in sa.inspect(c).get_table_names()
-            }
-        )
-    await engine.dispose()
-    return found
-
-
 async def test_a_fresh_database_gets_work_orders_and_their_actions(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'dispatch.db'}"
     engine = make_engine(url)
     await upgrade(engine, PACKAGE)
     assert await is_at_head(engine, PACKAGE)
     await engine.dispose()
-    tables = await _columns(url)
+    tables = await table_columns(url)
     assert {"regime", "regime_version", "topic", "urgency", "severity", "status", "updated_at"} <= tables[
         "work_orders"
     ]
@@ -86,5 +74,5 @@ async def test_work_orders_made_before_0002_keep_their_rows_and_go_back_down(tmp
     await engine.dispose()
     assert (row.regime, row.status, str(row.updated_at)) == (None, "open", str(created))
     await _alembic(url, "downgrade", "0001")
-    tables = await _columns(url)
+    tables = await table_columns(url)
     assert "work_order_actions" not in tables and "updated_at" not in tables["work_orders"]
