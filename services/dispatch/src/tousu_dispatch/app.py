@@ -5,6 +5,7 @@ from __future__ import annotations
 from tousu_dispatch.actions_api import take_action
 from tousu_dispatch.handlers import on_sla_event, on_triaged
 from tousu_dispatch.queries_api import get_work_order, list_work_orders
+from tousu_dispatch.roster_api import get_roster, put_roster, reassign
 from tousu_dispatch.web import setup
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
 
@@ -13,7 +14,7 @@ SPEC = ServiceSpec(
     title="Tousu dispatch",
     migrations="tousu_dispatch.migrations",
     writes=lambda topics, regimes: [topics.workorders],
-    routes=[take_action, get_work_order, list_work_orders],
+    routes=[take_action, get_work_order, list_work_orders, put_roster, get_roster, reassign],
     subscriptions=[
         Subscription("dispatch", lambda topics, regimes: [topics.triaged], on_triaged),
         Subscription("dispatch-sla", lambda topics, regimes: [topics.sla], on_sla_event),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
+from tousu_dispatch.assignment import assign, auto_choice, roster_of
+from tousu_dispatch.domain.roster import people_for
 from tousu_dispatch.models import WorkOrder
-from tousu_shared.contracts.case_events import CaseStateChanged, SeverityAutoUpgraded
+from tousu_shared.contracts.case_events import CaseStateChanged, EscalationRaised, SeverityAutoUpgraded
 from tousu_shared.contracts.envelope import Envelope
-from tousu_shared.contracts.events import ComplaintTriaged, WorkOrderCreated
+from tousu_shared.contracts.events import ComplaintTriaged, EscalationNotified, WorkOrderCreated
 from tousu_shared.delivery.consumer import HandlerContext
 from tousu_shared.ids import new_id
 
@@ -44,12 +46,20 @@ async def on_triaged(ctx: HandlerContext, event: Envelope) -> None:
     payload = WorkOrderCreated(
         work_order_id=order.work_order_id, department=order.department, category=order.category
     )
-    ctx.emit(ctx.topics.workorders, event.follow_up(payload, now))
+    created = event.follow_up(payload, now)
+    ctx.emit(ctx.topics.workorders, created)
+    await ctx.session.flush()  # the new work order counts in nobody's load yet, but must exist
+    roster = await roster_of(ctx.session, order.tenant_id, order.estate_id)
+    if roster is not None and (choice := await auto_choice(ctx.session, order, roster, now)) is not None:
+        assign(ctx.session, ctx.topics, order, choice, now, caused_by=created)
 
 
 async def on_sla_event(ctx: HandlerContext, event: Envelope) -> None:
     """The rules moved the case (a callback closed or reopened it, an upgrade rule fired):
     the work order follows."""
+    if event.type == "EscalationRaised":
+        await _notify(ctx, event)
+        return
     if event.type not in ("CaseStateChanged", "SeverityAutoUpgraded"):
         return  # clock events are the SLA monitor's business
     order = await ctx.session.scalar(
@@ -64,3 +74,22 @@ async def on_sla_event(ctx: HandlerContext, event: Envelope) -> None:
         order.severity = change.severity
     order.updated_at = ctx.clock.now()
     ctx.session.add(order)
+
+
+async def _notify(ctx: HandlerContext, event: Envelope) -> None:
+    """Resolve the role the regime escalates to into people of the estate's roster, and say so
+    (``EscalationNotified``; notifiers deliver it). Nobody named is recorded too: a report
+    must show an escalation that reached no one."""
+    raised: EscalationRaised = event.typed_payload()
+    roster = await roster_of(ctx.session, event.tenant_id, event.estate_id)
+    now = ctx.clock.now()
+    people = people_for(roster, raised.to_role, now) if roster else []
+    told = EscalationNotified(
+        to_role=raised.to_role,
+        people=people,
+        reason=raised.reason,
+        trigger=raised.trigger,
+        clock=raised.clock,
+        escalation_event_id=event.event_id,
+    )
+    ctx.emit(ctx.topics.workorders, event.follow_up(told, now))

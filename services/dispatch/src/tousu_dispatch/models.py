@@ -30,6 +30,10 @@ class WorkOrder(SQLModel, table=True):
     status: str = Field(default="open", index=True, max_length=32)
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
+    #: who has it (a staff id of the estate's roster) and since when; None: in the department queue
+    assignee: str | None = Field(default=None, index=True, max_length=64)
+    team_id: str | None = Field(default=None, max_length=64)
+    assigned_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
     def regime_ref(self) -> str | None:
         if self.regime is None:
@@ -56,3 +60,14 @@ class WorkOrderAction(SQLModel, table=True):
     clock: str | None = Field(default=None, max_length=64)
     severity: str | None = Field(default=None, max_length=64)
     occurred_at: datetime = Field(sa_column=utc_column())
+
+
+class EstateRoster(SQLModel, table=True):
+    """An estate's teams, people, shifts and on-call (a Roster document, as uploaded)."""
+
+    __tablename__ = "dispatch_rosters"
+
+    estate_id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(index=True, max_length=64)
+    document: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    updated_at: datetime = Field(sa_column=utc_column())

@@ -40,6 +40,7 @@ async def list_work_orders(
     estate: str | None = None,
     department: str | None = None,
     status: str | None = None,
+    assignee: str | None = None,
     limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 100,
     offset: Annotated[int, Parameter(ge=0)] = 0,
 ) -> dict[str, Any]:
@@ -52,6 +53,7 @@ async def list_work_orders(
         (WorkOrder.estate_id, estate),
         (WorkOrder.department, department),
         (WorkOrder.status, status),
+        (WorkOrder.assignee, assignee),
     ):
         if value is not None:
             query = query.where(col(column) == value)

@@ -48,6 +48,9 @@ def work_order_out(order: WorkOrder) -> dict[str, Any]:
         "urgency": order.urgency,
         "severity": order.severity,
         "status": order.status,
+        "assignee": order.assignee,
+        "team_id": order.team_id,
+        "assigned_at": order.assigned_at.isoformat() if order.assigned_at else None,
         "created_at": order.created_at.isoformat(),
         "updated_at": order.updated_at.isoformat(),
     }

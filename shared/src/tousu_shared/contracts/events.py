@@ -149,6 +149,28 @@ class WorkOrderCreated(Payload):
     status: str = "open"
 
 
+class WorkOrderAssigned(Payload):
+    """A person of the department's roster takes the work order (automatically or by staff)."""
+
+    work_order_id: str
+    staff_id: str
+    team_id: str
+    reason: str = Field(description="Why this person: on shift, handles the topic, least loaded, …")
+    by: str | None = Field(default=None, description="Staff id of who reassigned it; None when automatic")
+    previous: str | None = Field(default=None, description="Who had it before")
+
+
+class EscalationNotified(Payload):
+    """Who dispatch told of an escalation the regime raised, and when (the envelope's time)."""
+
+    to_role: str
+    people: list[str] = Field(description="Staff ids told; empty when the estate's roster names nobody")
+    reason: str
+    trigger: str
+    clock: str | None = None
+    escalation_event_id: str = Field(description="The sla.events EscalationRaised this answers")
+
+
 _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("ComplaintReceived", 1): ComplaintReceived,
     ("ComplaintTriaged", 1): ComplaintTriaged,
@@ -157,6 +179,8 @@ _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("ComplaintClarified", 1): ComplaintClarified,
     ("ReplyRequested", 1): ReplyRequested,
     ("WorkOrderCreated", 1): WorkOrderCreated,
+    ("WorkOrderAssigned", 1): WorkOrderAssigned,
+    ("EscalationNotified", 1): EscalationNotified,
     **{(model.__name__, 1): model for model in case_events.ACTION_EVENTS.values()},
     **{(model.__name__, 1): model for model in case_events.CLOCK_EVENTS.values()},
     ("EscalationRaised", 1): case_events.EscalationRaised,
