@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from tousu_dispatch.approvals_api import request_approval
 from tousu_dispatch.domain.actions import ActionRefused, check_action, check_open, check_verb, state_after
 from tousu_dispatch.models import WorkOrder, WorkOrderAction
 from tousu_dispatch.schemas import ActionIn
@@ -82,6 +83,20 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
         order.updated_at = now
         session.add(order)
         add_event(session, rt.topics.workorders, event, now)
+        rules = regime_rules(order.regime_ref())
+        if action.verb == "plan" and rules.plan_approval:  # 001: the supervisor approves the plan
+            plan = {"note": data.note, "due_at": action.due_at.isoformat() if action.due_at else None}
+            request_approval(
+                session,
+                rt.topics,
+                order,
+                kind="plan",
+                approver_role=rules.plan_approval,
+                subject={k: v for k, v in plan.items() if v is not None},
+                by=data.by,
+                now=now,
+                caused_by=event,
+            )
     if rt.relay:
         rt.relay.wake()
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tousu_dispatch.actions_api import take_action
+from tousu_dispatch.approvals_api import decide, list_approvals, record_compensation
 from tousu_dispatch.handlers import on_sla_event, on_triaged
 from tousu_dispatch.queries_api import get_work_order, list_work_orders
 from tousu_dispatch.roster_api import get_roster, put_roster, reassign
@@ -14,7 +15,17 @@ SPEC = ServiceSpec(
     title="Tousu dispatch",
     migrations="tousu_dispatch.migrations",
     writes=lambda topics, regimes: [topics.workorders],
-    routes=[take_action, get_work_order, list_work_orders, put_roster, get_roster, reassign],
+    routes=[
+        take_action,
+        get_work_order,
+        list_work_orders,
+        put_roster,
+        get_roster,
+        reassign,
+        record_compensation,
+        decide,
+        list_approvals,
+    ],
     subscriptions=[
         Subscription("dispatch", lambda topics, regimes: [topics.triaged], on_triaged),
         Subscription("dispatch-sla", lambda topics, regimes: [topics.sla], on_sla_event),

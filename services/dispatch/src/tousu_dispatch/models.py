@@ -71,3 +71,21 @@ class EstateRoster(SQLModel, table=True):
     tenant_id: str = Field(index=True, max_length=64)
     document: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     updated_at: datetime = Field(sa_column=utc_column())
+
+
+class Approval(SQLModel, table=True):
+    """A plan or a compensation waiting for (or given) a second person's decision."""
+
+    __tablename__ = "dispatch_approvals"
+
+    approval_id: str = Field(primary_key=True, max_length=64)
+    work_order_id: str = Field(foreign_key="work_orders.work_order_id", index=True, max_length=64)
+    kind: str = Field(max_length=32)  # plan | compensation
+    approver_role: str | None = Field(default=None, max_length=64)
+    subject: str = Field(sa_column=sa.Column(sa.Text, nullable=False))  # JSON: the plan or compensation
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = Field(sa_column=utc_column())
+    status: str = Field(default="pending", max_length=16)  # pending | approved | rejected
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    note: str | None = Field(default=None, max_length=2000)

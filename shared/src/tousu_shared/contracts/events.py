@@ -7,6 +7,7 @@ Schemas evolve compatibly: add optional fields. A breaking change is a new
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -171,6 +172,26 @@ class EscalationNotified(Payload):
     escalation_event_id: str = Field(description="The sla.events EscalationRaised this answers")
 
 
+class ApprovalRequested(Payload):
+    """A plan (001) or a compensation (003) waits for a second person's decision."""
+
+    approval_id: str
+    work_order_id: str
+    kind: str = Field(description="plan or compensation")
+    approver_role: str | None = Field(default=None, description="The role the regime names, if any")
+    requested_by: str
+    subject: dict[str, Any] = Field(description="The plan (note, due_at) or compensation (kind, amount, …)")
+
+
+class ApprovalDecided(Payload):
+    approval_id: str
+    work_order_id: str
+    kind: str
+    approved: bool
+    decided_by: str
+    note: str | None = None
+
+
 _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("ComplaintReceived", 1): ComplaintReceived,
     ("ComplaintTriaged", 1): ComplaintTriaged,
@@ -181,6 +202,8 @@ _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("WorkOrderCreated", 1): WorkOrderCreated,
     ("WorkOrderAssigned", 1): WorkOrderAssigned,
     ("EscalationNotified", 1): EscalationNotified,
+    ("ApprovalRequested", 1): ApprovalRequested,
+    ("ApprovalDecided", 1): ApprovalDecided,
     **{(model.__name__, 1): model for model in case_events.ACTION_EVENTS.values()},
     **{(model.__name__, 1): model for model in case_events.CLOCK_EVENTS.values()},
     ("EscalationRaised", 1): case_events.EscalationRaised,

@@ -40,6 +40,8 @@ class RegimeRules:
     roles: frozenset[str]
     severity_levels: tuple[str, ...] | None
     promise_clocks: tuple[str, ...]
+    #: the role that approves a plan, where the regime asks for approval (001: supervisor)
+    plan_approval: str | None = None
 
     @classmethod
     def of(cls, regime: Regime) -> RegimeRules:
@@ -48,6 +50,7 @@ class RegimeRules:
             roles=frozenset((*ROLE_IDS, *regime.roles)),
             severity_levels=tuple(regime.severity_levels) if regime.severity_levels else None,
             promise_clocks=tuple(dict.fromkeys(c.name for c in regime.clocks if c.promise_allowed)),
+            plan_approval=regime.plan_approval,
         )
 
     @classmethod

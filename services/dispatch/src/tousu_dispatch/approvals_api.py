@@ -1,0 +1,177 @@
+"""Approvals over HTTP: compensations recorded for approval, and decisions on any approval."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.status_codes import HTTP_202_ACCEPTED
+from pydantic import ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from tousu_dispatch.domain.actions import ActionRefused, check_open
+from tousu_dispatch.domain.approvals import Compensation, check_decision
+from tousu_dispatch.models import Approval, WorkOrder
+from tousu_dispatch.web import admin_guard, refused
+from tousu_shared.clean import CleanModel
+from tousu_shared.contracts.envelope import Envelope
+from tousu_shared.contracts.events import ApprovalDecided, ApprovalRequested
+from tousu_shared.contracts.topics import Topics
+from tousu_shared.delivery.outbox import add_event
+from tousu_shared.ids import new_id
+
+
+class CompensationIn(Compensation):
+    by: str = Field(min_length=1, max_length=64, description="Staff id of who records it")
+
+
+class DecisionIn(CleanModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    by: str = Field(min_length=1, max_length=64)
+    approved: bool
+    note: str | None = Field(default=None, max_length=2000)
+
+
+def request_approval(
+    session: AsyncSession,
+    topics: Topics,
+    order: WorkOrder,
+    *,
+    kind: str,
+    approver_role: str | None,
+    subject: dict[str, Any],
+    by: str,
+    now: datetime,
+    caused_by: Envelope | None = None,
+) -> Approval:
+    approval = Approval(
+        approval_id=new_id(),
+        work_order_id=order.work_order_id,
+        kind=kind,
+        approver_role=approver_role,
+        subject=orjson.dumps(subject).decode(),
+        requested_by=by,
+        requested_at=now,
+    )
+    session.add(approval)
+    payload = ApprovalRequested(
+        approval_id=approval.approval_id,
+        work_order_id=order.work_order_id,
+        kind=kind,
+        approver_role=approver_role,
+        requested_by=by,
+        subject=subject,
+    )
+    add_event(session, topics.workorders, _event(order, payload, now, caused_by), now)
+    return approval
+
+
+def _event(order: WorkOrder, payload: Any, now: datetime, caused_by: Envelope | None = None) -> Envelope:
+    return Envelope.new(
+        payload=payload,
+        occurred_at=now,
+        tenant_id=order.tenant_id,
+        estate_id=order.estate_id,
+        complaint_id=order.complaint_id,
+        caused_by=caused_by,
+    )
+
+
+@post("/v1/work-orders/{work_order_id:str}/compensations", tags=["approvals"], status_code=HTTP_202_ACCEPTED)
+async def record_compensation(
+    request: Request[Any, Any, Any], work_order_id: str, data: CompensationIn
+) -> dict[str, Any]:
+    """Record a compensation (cash, or a management or parking fee waiver); it waits for approval."""
+    rt = admin_guard(request)
+    now = rt.clock.now()
+    async with rt.sessions() as session, session.begin():
+        order = await _order(session, work_order_id)
+        try:
+            check_open(order.work_order_id, order.status, "record a compensation")
+        except ActionRefused as exc:
+            raise refused(exc) from None
+        subject = data.model_dump(mode="json", exclude={"by"}, exclude_none=True)
+        approval = request_approval(
+            session,
+            rt.topics,
+            order,
+            kind="compensation",
+            approver_role=None,
+            subject=subject,
+            by=data.by,
+            now=now,
+        )
+    if rt.relay:
+        rt.relay.wake()
+    return {"approval_id": approval.approval_id, "status": approval.status}
+
+
+@post("/v1/approvals/{approval_id:str}", tags=["approvals"], status_code=HTTP_202_ACCEPTED)
+async def decide(request: Request[Any, Any, Any], approval_id: str, data: DecisionIn) -> dict[str, Any]:
+    """Approve or reject a plan or a compensation (not by whoever asked for it)."""
+    rt = admin_guard(request)
+    now = rt.clock.now()
+    async with rt.sessions() as session, session.begin():
+        approval = await session.get(Approval, approval_id, with_for_update=True)
+        if approval is None:
+            raise NotFoundException(f"no approval {approval_id!r}")
+        try:
+            check_decision(approval.status, approval.requested_by, data.by, approval.kind)
+        except ActionRefused as exc:
+            raise refused(exc) from None
+        approval.status = "approved" if data.approved else "rejected"
+        approval.decided_by, approval.decided_at, approval.note = data.by, now, data.note
+        session.add(approval)
+        order = await _order(session, approval.work_order_id)
+        payload = ApprovalDecided(
+            approval_id=approval_id,
+            work_order_id=order.work_order_id,
+            kind=approval.kind,
+            approved=data.approved,
+            decided_by=data.by,
+            note=data.note,
+        )
+        add_event(session, rt.topics.workorders, _event(order, payload, now), now)
+    if rt.relay:
+        rt.relay.wake()
+    return {"approval_id": approval_id, "status": approval.status}
+
+
+@get("/v1/work-orders/{work_order_id:str}/approvals", tags=["approvals"])
+async def list_approvals(request: Request[Any, Any, Any], work_order_id: str) -> dict[str, Any]:
+    rt = admin_guard(request)
+    async with rt.sessions() as session:
+        await _order(session, work_order_id)
+        rows = await session.scalars(
+            select(Approval)
+            .where(col(Approval.work_order_id) == work_order_id)
+            .order_by(col(Approval.requested_at), col(Approval.approval_id))
+        )
+        return {"items": [_approval_out(a) for a in rows]}
+
+
+async def _order(session: AsyncSession, work_order_id: str) -> WorkOrder:
+    order = await session.get(WorkOrder, work_order_id)
+    if order is None:
+        raise NotFoundException(f"no work order {work_order_id!r}")
+    return order
+
+
+def _approval_out(a: Approval) -> dict[str, Any]:
+    return {
+        "approval_id": a.approval_id,
+        "kind": a.kind,
+        "approver_role": a.approver_role,
+        "subject": orjson.loads(a.subject),
+        "requested_by": a.requested_by,
+        "requested_at": a.requested_at.isoformat(),
+        "status": a.status,
+        "decided_by": a.decided_by,
+        "decided_at": a.decided_at.isoformat() if a.decided_at else None,
+        "note": a.note,
+    }
