@@ -2,10 +2,12 @@
 # Throwaway PostgreSQL server for tests, from the Debian packages (no Docker).
 # Usage: scripts/postgres.sh {install|start|stop|status|url}
 # Env: TOUSU_PG_PORT (55432), TOUSU_PG_DIR (/tmp/tousu-pg-<port>; outside the repo because
-# the postgres user may not be able to traverse the repo's path).
+# the postgres user may not be able to traverse the repo's path), TOUSU_PG_FSYNC (off; `on` for
+# benchmarks, so commits cost what they cost on a real server).
 set -euo pipefail
 
 PORT=${TOUSU_PG_PORT:-55432}
+FSYNC=${TOUSU_PG_FSYNC:-off}
 DIR=${TOUSU_PG_DIR:-/tmp/tousu-pg-$PORT}
 DATA=$DIR/data
 LOG=$DIR/log
@@ -45,10 +47,12 @@ cmd_start() {
       { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
   fi
   local t0; t0=$(now_ms)
-  # fsync=off: a throwaway test server; makes the tests' CREATE/DROP DATABASE much faster.
-  as_pg "$BIN/pg_ctl" -D "$DATA" -o "-h 127.0.0.1 -p $PORT -k $DIR -c fsync=off" -l "$LOG" -w -t 60 start \
+  # fsync=off by default: a throwaway test server; makes the tests' CREATE/DROP DATABASE much faster.
+  # TOUSU_PG_FSYNC=on (make bench): commits wait for the disk, as on a real server.
+  case "$FSYNC" in on | off) ;; *) die "TOUSU_PG_FSYNC must be 'on' or 'off', not '$FSYNC'" ;; esac
+  as_pg "$BIN/pg_ctl" -D "$DATA" -o "-h 127.0.0.1 -p $PORT -k $DIR -c fsync=$FSYNC" -l "$LOG" -w -t 60 start \
     >/dev/null 9>&- || { tail -n 30 "$LOG" >&2; die "server did not start (log: $LOG)"; }
-  say "up on 127.0.0.1:$PORT ($(elapsed "$t0"))"
+  say "up on 127.0.0.1:$PORT, fsync=$FSYNC ($(elapsed "$t0"))"
 }
 
 cmd_stop() {
