@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the issue's aims: p99 lateness ≤ 1 s at 1,000 firings/s, monitor RSS ≤ 300 MB
+AIM_RATE = 1000
 
 #: every ClockWarning the monitor wrote: its due instant (the envelope's occurred_at), when the
 #: firing batch stamped it (outbox.created_at), when the relay had it on Kafka (sent_at)
@@ -135,21 +137,28 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
     """(measure, value, aim, aim met?) for the table and the README."""
     p99, rss, catch_up = r.get("sla_p99_lateness_s"), r["sla_rss_mb"], r.get("sla_catch_up_s")
     cpu = f"{r['sla_monitor_cpu_pct']:.0f} / {r['sla_postgres_cpu_pct']:.0f} / {r['sla_kafka_cpu_pct']:.0f} %"
+    # the aims are for 1,000 firings/s: a run at a lighter load (--rate) is not judged against them
+    at_aim = r["sla_due_per_s"] >= AIM_RATE * 0.98
     out: list[tuple[str, str, str, bool | None]] = [
         (
             "due load (steady window)",
             f"{r['sla_due_per_s']:,.0f} /s for {r['sla_window_s']:.0f} s",
-            "1,000 /s",
+            f"{AIM_RATE:,} /s",
             None,
         ),
         (
             "firings achieved in the window",
             f"{r['sla_firings_per_s']:,.0f} /s",
-            "1,000 /s",
-            r["sla_firings_per_s"] >= 0.98 * r["sla_due_per_s"],
+            f"{AIM_RATE:,} /s",
+            r["sla_firings_per_s"] >= 0.98 * AIM_RATE if at_aim else None,
         ),
         ("lateness p50 (outbox.created_at − due)", _s(r.get("sla_p50_lateness_s")), "", None),
-        ("lateness p99 (outbox.created_at − due)", _s(p99), "≤ 1 s", None if p99 is None else p99 <= 1),
+        (
+            "lateness p99 (outbox.created_at − due)",
+            _s(p99),
+            "≤ 1 s",
+            p99 <= 1 if at_aim and p99 is not None else None,
+        ),
         ("lateness max", _s(r.get("sla_max_lateness_s")), "", None),
         (
             "lateness p50 / p99 at the firing's commit",
@@ -161,6 +170,15 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
         ("monitor peak RSS", f"{rss:.0f} MB", "≤ 300 MB", rss <= 300),
         ("CPU in the window: monitor / PostgreSQL / Kafka", cpu, "", None),
     ]
+    if r.get("sla_window_never_fired"):
+        out.append(
+            (
+                "window warnings never fired (not in the lateness)",
+                f"{r['sla_window_never_fired']:,}",
+                "0",
+                False,
+            )
+        )
     if r.get("sla_window_fired_after_restart"):
         out.append(
             ("window cases left for the restart", f"{r['sla_window_fired_after_restart']:,}", "0", False)
@@ -176,7 +194,10 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
 
 
 def _title(r: dict[str, Any]) -> str:
-    return f"SLA monitor, {r['sla_open_clocks']:,} open cases ({r['sla_open_clock_runs']:,} clock runs)"
+    title = f"SLA monitor, {r['sla_open_clocks']:,} open cases ({r['sla_open_clock_runs']:,} clock runs)"
+    if r["sla_due_per_s"] < AIM_RATE * 0.98:
+        title += f", at {r['sla_due_per_s']:,.0f} due/s: below the aims' load, not judged against them"
+    return title
 
 
 def print_table(r: dict[str, Any]) -> None:
