@@ -16,7 +16,6 @@ from tousu_dispatch.models import WorkOrder, WorkOrderAction
 from tousu_dispatch.schemas import ActionIn
 from tousu_dispatch.web import admin_guard, refused, regime_rules
 from tousu_shared.contracts.case_events import ACTION_EVENTS
-from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.delivery.outbox import add_event
 
 
@@ -52,13 +51,7 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
             clock=action.clock,
             severity=action.severity,
         )
-        event = Envelope.new(
-            payload=payload,
-            occurred_at=now,
-            tenant_id=order.tenant_id,
-            estate_id=order.estate_id,
-            complaint_id=order.complaint_id,
-        )
+        event = order.event(payload, now)
         last = await session.scalar(
             select(func.max(WorkOrderAction.seq)).where(col(WorkOrderAction.work_order_id) == work_order_id)
         )

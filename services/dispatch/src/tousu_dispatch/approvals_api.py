@@ -67,19 +67,8 @@ def request_approval(
         requested_by=by,
         subject=subject,
     )
-    add_event(session, topics.workorders, _event(order, payload, now, caused_by), now)
+    add_event(session, topics.workorders, order.event(payload, now, caused_by), now)
     return approval
-
-
-def _event(order: WorkOrder, payload: Any, now: datetime, caused_by: Envelope | None = None) -> Envelope:
-    return Envelope.new(
-        payload=payload,
-        occurred_at=now,
-        tenant_id=order.tenant_id,
-        estate_id=order.estate_id,
-        complaint_id=order.complaint_id,
-        caused_by=caused_by,
-    )
 
 
 @post("/v1/work-orders/{work_order_id:str}/compensations", tags=["approvals"], status_code=HTTP_202_ACCEPTED)
@@ -136,7 +125,7 @@ async def decide(request: Request[Any, Any, Any], approval_id: str, data: Decisi
             decided_by=data.by,
             note=data.note,
         )
-        add_event(session, rt.topics.workorders, _event(order, payload, now), now)
+        add_event(session, rt.topics.workorders, order.event(payload, now), now)
     if rt.relay:
         rt.relay.wake()
     return {"approval_id": approval_id, "status": approval.status}

@@ -86,13 +86,6 @@ def assign(
         by=by,
         previous=previous,
     )
-    event = Envelope.new(
-        payload=payload,
-        occurred_at=now,
-        tenant_id=order.tenant_id,
-        estate_id=order.estate_id,
-        complaint_id=order.complaint_id,
-        caused_by=caused_by,
-    )
+    event = order.event(payload, now, caused_by)
     add_event(session, topics.workorders, event, now)
     return event

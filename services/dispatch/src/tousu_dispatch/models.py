@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
 
+from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.db.types import utc_column
 
 
@@ -34,6 +36,17 @@ class WorkOrder(SQLModel, table=True):
     assignee: str | None = Field(default=None, index=True, max_length=64)
     team_id: str | None = Field(default=None, max_length=64)
     assigned_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+    def event(self, payload: BaseModel, now: datetime, caused_by: Envelope | None = None) -> Envelope:
+        """An event of this work order's case, at ``now``."""
+        return Envelope.new(
+            payload=payload,
+            occurred_at=now,
+            tenant_id=self.tenant_id,
+            estate_id=self.estate_id,
+            complaint_id=self.complaint_id,
+            caused_by=caused_by,
+        )
 
     def regime_ref(self) -> str | None:
         if self.regime is None:

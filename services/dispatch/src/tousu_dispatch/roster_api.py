@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post, put
@@ -9,6 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from pydantic import ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from tousu_dispatch.assignment import assign, auto_choice, roster_of
@@ -94,7 +96,9 @@ async def reassign(request: Request[Any, Any, Any], work_order_id: str, data: As
     }
 
 
-async def _choice(session: Any, order: WorkOrder, roster: Roster, data: AssignIn, now: Any) -> Choice:
+async def _choice(
+    session: AsyncSession, order: WorkOrder, roster: Roster, data: AssignIn, now: datetime
+) -> Choice:
     if data.staff_id is None:
         choice = await auto_choice(session, order, roster, now)
         if choice is None:

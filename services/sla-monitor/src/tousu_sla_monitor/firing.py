@@ -47,7 +47,7 @@ class FiringLoop:
         self._poll = poll_seconds
         self.fired_cases = 0
 
-    async def run(self, wake_relay: object = None) -> None:
+    async def run(self, wake_relay: Callable[[], None] | None = None) -> None:
         delay = self._poll
         while True:
             try:
@@ -58,7 +58,7 @@ class FiringLoop:
                     raise
                 log.warning("firing paused: the database is away", error=f"{type(exc).__name__}: {exc}")
                 fired, delay = 0, min(delay * 2, 5.0)
-            if fired and callable(wake_relay):
+            if fired and wake_relay is not None:
                 wake_relay()
             if fired < self._batch:
                 await asyncio.sleep(delay)

@@ -14,7 +14,7 @@ from tousu_shared.delivery.consumer import HandlerContext
 from tousu_shared.delivery.errors import PermanentError
 from tousu_shared.logging import get_logger
 from tousu_shared.sla.durations import WorkingCalendar
-from tousu_sla_monitor.domain.timeline import ActionRefused, Timeline, classification_of
+from tousu_sla_monitor.domain.timeline import ActionRefused, Timeline, classification_of, stored_details
 from tousu_sla_monitor.models import SlaCase
 from tousu_sla_monitor.store import touch
 
@@ -86,7 +86,9 @@ async def _on_action(ctx: HandlerContext, event: Envelope, calendar: WorkingCale
             case = _new_case(event, now)
             ctx.session.add(case)
         waiting = orjson.loads(case.inputs)
-        waiting.append({"do": action.verb, "at": event.occurred_at.isoformat(), "with": _json(details)})
+        waiting.append(
+            {"do": action.verb, "at": event.occurred_at.isoformat(), "with": stored_details(details)}
+        )
         case.inputs = orjson.dumps(waiting).decode()
         return
 
@@ -110,7 +112,3 @@ def _apply(timeline: Timeline, complaint_id: str, verb: str, at: datetime, detai
             verb=verb,
             late_by_s=round((applied - at).total_seconds(), 3),
         )
-
-
-def _json(details: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in details.items()}

@@ -136,8 +136,8 @@ def choose(
     """The person to assign, with why; None when nobody of the department is on duty."""
     local = at.astimezone(ZoneInfo(roster.timezone))
     people = [(t, m) for t in roster.teams if t.department == department for m in t.members]
-    on_shift = [(t, m) for t, m in people if any(s.covers(local) for s in m.shifts)]
-    on_call = [(t, m) for t, m in people if any(w.start <= at < w.end for w in m.on_call)]
+    on_shift = [(t, m) for t, m in people if _on_shift(m, local)]
+    on_call = [(t, m) for t, m in people if _on_call(m, at)]
     duty, why = (on_shift, "on shift") if on_shift else (on_call, "on call")
     if not duty:
         return None
@@ -162,9 +162,16 @@ def on_duty(roster: Roster, staff_id: str, at: datetime) -> bool:
     found = roster.member(staff_id)
     if found is None:
         return False
-    _, member = found
     local = at.astimezone(ZoneInfo(roster.timezone))
-    return any(s.covers(local) for s in member.shifts) or any(w.start <= at < w.end for w in member.on_call)
+    return _on_shift(found[1], local) or _on_call(found[1], at)
+
+
+def _on_shift(member: Member, local: datetime) -> bool:
+    return any(shift.covers(local) for shift in member.shifts)
+
+
+def _on_call(member: Member, at: datetime) -> bool:
+    return any(window.start <= at < window.end for window in member.on_call)
 
 
 def people_for(roster: Roster, role: str, at: datetime) -> list[str]:

@@ -106,7 +106,7 @@ class Timeline:
     def act(self, verb: str, at: datetime, details: dict[str, Any]) -> datetime:
         """Apply an action; returns the instant it was applied at (later than ``at`` if late)."""
         applied = max(at, self.engine.now)
-        entry: dict[str, Any] = {"do": verb, "at": _iso(applied), "with": _stored(details)}
+        entry: dict[str, Any] = {"do": verb, "at": _iso(applied), "with": stored_details(details)}
         if applied > at:
             entry["with"]["late_by_s"] = round((applied - at).total_seconds(), 3)
         try:
@@ -191,7 +191,7 @@ def _instant(item: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(item["at"])
 
 
-def _stored(details: dict[str, Any]) -> dict[str, Any]:
+def stored_details(details: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in details.items():
         if value is not None:
