@@ -7,7 +7,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, select
 
 from tousu_shared.calendar import load_calendar
 from tousu_shared.clock import VirtualClock
@@ -22,6 +23,7 @@ from tousu_shared.delivery.tables import OutboxMessage
 from tousu_sla_monitor.firing import FiringLoop
 from tousu_sla_monitor.handlers import lifecycle_handler
 from tousu_sla_monitor.models import SlaCase, SlaClockRun
+from tousu_sla_monitor.store import CASES, RUNS, plan_touch
 
 T0 = datetime.fromisoformat("2026-03-02T09:00:00+08:00")
 CALENDAR = load_calendar()
@@ -111,3 +113,70 @@ async def test_an_event_of_another_tenant_is_refused(db) -> None:  # type: ignor
     await _handle(db, clock, _triaged("c3"))
     with pytest.raises(Exception, match="another tenant"):
         await _handle(db, clock, _triaged("c3", tenant="g2"))
+
+
+async def _stored_runs(sessions) -> dict[tuple[str, int], dict]:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        rows = (await session.execute(select(RUNS))).all()
+    return {(r.complaint_id, r.run): dict(r._mapping) for r in rows}
+
+
+async def _rebuilt_runs(sessions) -> dict[tuple[str, int], dict]:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        cases = (await session.execute(select(CASES))).all()
+    out = {}
+    for case in cases:
+        touched = plan_touch(case, CALENDAR, TOPICS, T0, lambda timeline: "timer")
+        assert touched is not None
+        out.update({(r["complaint_id"], r["run"]): r for r in touched.runs})
+    return out
+
+
+async def test_a_firing_writes_only_the_clock_runs_it_changed(db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clock = VirtualClock(T0)
+    for n in range(3):
+        await _handle(db, clock, _triaged(f"w{n}"))
+    written: list[int] = []
+
+    def count_run_updates(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("UPDATE sla_clock_runs"):
+            written.append(len(parameters) if executemany else 1)
+
+    engine = db.kw["bind"].sync_engine
+    sa_event.listen(engine, "before_cursor_execute", count_run_updates)
+    clock.set(T0 + timedelta(minutes=100))  # the registration warnings (96 min), not the reply's
+    assert await FiringLoop(db, CALENDAR, TOPICS, clock, batch_size=10, poll_seconds=0.01).fire_once() == 3
+    sa_event.remove(engine, "before_cursor_execute", count_run_updates)
+    assert sum(written) == 3  # one run per case; the reply clocks stayed as stored
+    assert await _stored_runs(db) == await _rebuilt_runs(db)
+
+
+async def test_stored_runs_follow_the_rebuild_after_actions_and_firings(db) -> None:  # type: ignore[no-untyped-def]
+    clock = VirtualClock(T0)
+    await _handle(db, clock, _triaged("s1"))
+    loop = FiringLoop(db, CALENDAR, TOPICS, clock, batch_size=10, poll_seconds=0.01)
+    clock.set(T0 + timedelta(hours=3))
+    await loop.fire_once()
+    await _handle(db, clock, _action(StaffOnSite, "onsite", "s1", T0 + timedelta(hours=3)))
+    await _handle(db, clock, _action(ComplaintResolved, "resolve", "s1", T0 + timedelta(hours=4)))
+    clock.set(T0 + timedelta(days=10))
+    await loop.fire_once()
+    stored = await _stored_runs(db)
+    assert stored == await _rebuilt_runs(db)
+    # the callback clock's run began at the resolution: inserted, then breached ten days on
+    assert {r["name"]: r["status"] for r in stored.values()} == {
+        "registration": "breached",
+        "reply": "met",
+        "callback": "breached",
+    }
+
+
+async def test_a_stored_run_the_rebuild_no_longer_has_is_removed(db) -> None:  # type: ignore[no-untyped-def]
+    clock = VirtualClock(T0)
+    await _handle(db, clock, _triaged("r1"))
+    async with db() as session, session.begin():  # as if an older regime file had one more clock
+        stale = (await _stored_runs(db))[("r1", 0)] | {"run": 7, "name": "gone"}
+        await session.execute(insert(RUNS), [stale])
+    clock.set(T0 + timedelta(minutes=100))
+    await FiringLoop(db, CALENDAR, TOPICS, clock, batch_size=10, poll_seconds=0.01).fire_once()
+    assert set(await _stored_runs(db)) == {("r1", 0), ("r1", 1)}

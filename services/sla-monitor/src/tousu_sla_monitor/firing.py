@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
 from tousu_shared.clock import Clock
 from tousu_shared.contracts.topics import Topics
@@ -22,8 +22,7 @@ from tousu_shared.delivery.errors import is_transient
 from tousu_shared.logging import get_logger
 from tousu_shared.sla.durations import WorkingCalendar
 from tousu_sla_monitor.domain.timeline import Timeline
-from tousu_sla_monitor.models import SlaCase
-from tousu_sla_monitor.store import touch
+from tousu_sla_monitor.store import CASES, plan_touch, write_touched
 
 log = get_logger(__name__)
 
@@ -90,14 +89,16 @@ class FiringLoop:
 
     async def _fire(self, now: datetime, limit: int) -> int:
         async with self._sessions() as session, session.begin():
-            cases = (await session.scalars(_due(now, limit))).all()
-            worst = 0.0
-            for case in cases:
-                assert case.next_due_at is not None
-                worst = max(worst, (now - case.next_due_at).total_seconds())
-                await touch(session, case, self._calendar, self._topics, now, _fire_until(now))
+            cases = (await session.execute(_due(now, limit))).all()
+            touched = [
+                t
+                for case in cases
+                if (t := plan_touch(case, self._calendar, self._topics, now, _fire_until(now))) is not None
+            ]
+            await write_touched(session, touched, case_rows=True)
         if cases:
             self.fired_cases += len(cases)
+            worst = (now - cases[0].next_due_at).total_seconds()  # they come oldest first
             log.info("fired due clocks", cases=len(cases), worst_lateness_s=round(worst, 3))
         return len(cases)
 
@@ -105,7 +106,7 @@ class FiringLoop:
         """A case that cannot be rebuilt (a bug, a regime file gone) must not stall the others:
         it stops firing, its inputs stay, and the error names it."""
         async with self._sessions() as session, session.begin():
-            case = (await session.scalars(_due(now, 1))).first()
+            case = (await session.execute(_due(now, 1))).first()
             if case is None:
                 return
             log.error(
@@ -113,14 +114,16 @@ class FiringLoop:
                 complaint_id=case.complaint_id,
                 error=f"{type(error).__name__}: {error}",
             )
-            case.next_due_at = None
+            await session.execute(
+                update(CASES).where(CASES.c.complaint_id == case.complaint_id).values(next_due_at=None)
+            )
 
 
-def _due(now: datetime, limit: int) -> Select[SlaCase]:
+def _due(now: datetime, limit: int) -> Select[Any]:
     return (
-        select(SlaCase)
-        .where(col(SlaCase.next_due_at) < now)
-        .order_by(col(SlaCase.next_due_at))
+        select(CASES)
+        .where(CASES.c.next_due_at < now)
+        .order_by(CASES.c.next_due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from tousu_shared.logging import get_logger
 from tousu_shared.sla.durations import WorkingCalendar
 from tousu_sla_monitor.domain.timeline import ActionRefused, Timeline, classification_of, stored_details
 from tousu_sla_monitor.models import SlaCase
-from tousu_sla_monitor.store import touch
+from tousu_sla_monitor.store import plan_touch, write_touched
 
 log = get_logger(__name__)
 
@@ -73,7 +74,7 @@ async def _on_triaged(ctx: HandlerContext, event: Envelope, calendar: WorkingCal
             _apply(timeline, event.complaint_id, item["do"], datetime.fromisoformat(item["at"]), item["with"])
         return "received"
 
-    await touch(ctx.session, case, calendar, ctx.topics, now, open_case, caused_by=event)
+    await _touch(ctx, case, calendar, now, open_case, event)
 
 
 async def _on_action(ctx: HandlerContext, event: Envelope, calendar: WorkingCalendar) -> None:
@@ -96,7 +97,23 @@ async def _on_action(ctx: HandlerContext, event: Envelope, calendar: WorkingCale
         _apply(timeline, event.complaint_id, action.verb, event.occurred_at, details)
         return action.verb
 
-    await touch(ctx.session, case, calendar, ctx.topics, now, apply, caused_by=event)
+    await _touch(ctx, case, calendar, now, apply, event)
+
+
+async def _touch(
+    ctx: HandlerContext,
+    case: SlaCase,
+    calendar: WorkingCalendar,
+    now: datetime,
+    change: Callable[[Timeline], str],
+    event: Envelope,
+) -> None:
+    touched = plan_touch(case, calendar, ctx.topics, now, change, caused_by=event)
+    if touched is None:
+        return
+    for name, value in touched.case.items():
+        setattr(case, name, value)
+    await write_touched(ctx.session, [touched], case_rows=False)
 
 
 def _apply(timeline: Timeline, complaint_id: str, verb: str, at: datetime, details: dict[str, Any]) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import orjson
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu_shared.contracts.envelope import Envelope
@@ -43,3 +45,21 @@ def add_raw(
             created_at=now,
         )
     )
+
+
+def outbox_row(topic: str, envelope: Envelope, now: datetime) -> dict[str, Any]:
+    """The outbox row for ``envelope``, for :func:`stage_rows`."""
+    return {
+        "topic": topic,
+        "key": envelope.complaint_id,
+        "value": envelope.to_bytes(),
+        "headers": orjson.dumps(envelope_headers(envelope)).decode(),
+        "created_at": now,
+    }
+
+
+async def stage_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Stage many events in one statement (a service that writes them in bulk, the SLA
+    monitor's firing loop); ids follow the list's order, so each case's events stay in order."""
+    if rows:
+        await session.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
