@@ -28,6 +28,7 @@ from tousu_shared.cases.classification import TextReading
 from tousu_shared.cases.scenario import Scenario, instant, read_scenario, simulate
 from tousu_shared.clock import FileClock
 from tousu_shared.regimes import load_regime
+from tousu_shared.regimes.model import Regime
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +42,7 @@ WALKS = [
     "service-station-sop/auto-upgrade-after-30-days",
     "service-station-sop/major-loss-report-breach-early-callback",
     "developer-customer-service/engineering-chain-within-warranty",
+    "developer-customer-service/out-of-warranty-reopen",
     "property-role-matrix/urgent-elevator-entrapment-makeup-saturday",
     "property-role-matrix/general-plan-breach-review-item",
 ]
@@ -69,6 +71,7 @@ async def test_case_walk_matches_simulate(timed_stack: tuple[Stack, Path], walk:
     received = scenario.received_at
     FileClock.write(clock, received)
     await add_tenant(stack, tenant, {estate: scenario.regime})
+    regime = load_regime(scenario.regime)
 
     async with (
         httpx.AsyncClient(base_url=stack.url("intake"), timeout=15) as intake,
@@ -96,8 +99,12 @@ async def test_case_walk_matches_simulate(timed_stack: tuple[Stack, Path], walk:
                 cb |= {"comment": details["comment"]} if "comment" in details else {}
                 r = await callback.post(f"/v1/complaints/{complaint_id}/callback", json=cb)
             else:
+                team = await _let_the_warranty_decide(dispatch, tenant, estate, details, received)
+                details |= _handover(regime, action.do)
                 staff_action = {"verb": action.do, "by": "staff-1", **details}
                 r = await dispatch.post(f"/v1/work-orders/{work_order}/actions", json=staff_action)
+                if team is not None:  # 003: the estate's completion date chose the scenario's team
+                    assert r.json()["to"] == team, r.text
             assert r.status_code == 202, f"action {number} ({action.do}): {r.status_code} {r.text}"
             view = await _case_view(monitor, complaint_id, tenant, actions=number)
 
@@ -110,6 +117,36 @@ async def test_case_walk_matches_simulate(timed_stack: tuple[Stack, Path], walk:
     assert view["escalations"] == expected["escalations"]
     assert (view["state"], view["review_item"]) == (expected["state"], expected["review_item"])
     await _published_to_archive(stack, complaint_id, expected)
+
+
+async def _let_the_warranty_decide(
+    dispatch: httpx.AsyncClient, tenant: str, estate: str, details: dict[str, Any], received: datetime
+) -> str | None:
+    """A scenario's dispatch to a builder's team is sent as 003's builder staff send it,
+    ``to: builder_team``, after recording the estate's completion acceptance a month (within
+    the warranty) or over a year (after it) before the complaint: the team it names."""
+    team = details.get("to")
+    if team not in ("builder_project_team", "builder_maintenance_group"):
+        return None
+    accepted = received - timedelta(days=30 if team == "builder_project_team" else 400)
+    roster = {
+        "tenant_id": tenant,
+        "teams": [
+            {"team_id": "b", "department": "engineering", "members": [{"staff_id": "e1", "name": "工"}]}
+        ],
+        "completion_accepted_on": accepted.date().isoformat(),
+    }
+    r = await dispatch.put(f"/v1/estates/{estate}/roster", json=roster)
+    assert r.status_code == 200, r.text
+    details["to"] = "builder_team"
+    return str(team)
+
+
+def _handover(regime: Regime, verb: str) -> dict[str, str]:
+    """004: the dispatch hands the case over with its background and the owner's expectation."""
+    if regime.handover is None or regime.handover.verb != verb:
+        return {}
+    return {"background": "业主称问题已持续两天", "expectation": "今天内有人上门处理"}
 
 
 def _simulated(scenario: Scenario, filed: dict[str, Any]) -> dict[str, Any]:

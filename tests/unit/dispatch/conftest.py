@@ -44,6 +44,7 @@ def triaged_event(
     regime: str = "community-standard",
     severity: str | None = "general",
     revision: int = 1,
+    received_at: datetime | None = None,
 ) -> Envelope:
     payload = ComplaintTriaged(
         regime=regime,
@@ -56,6 +57,7 @@ def triaged_event(
         department="engineering",
         confidence=0.9,
         classifier="unit",
+        received_at=received_at,
     )
     return Envelope.new(
         payload=payload, occurred_at=T0, tenant_id="t1", estate_id="e1", complaint_id=complaint_id
@@ -73,9 +75,11 @@ async def work_order_of(
     *,
     regime: str = "community-standard",
     severity: str | None = "general",
+    received_at: datetime | None = None,
 ) -> WorkOrder:
     """The work order of a complaint, triaged first."""
-    await deliver_triaged(rt, triaged_event(complaint_id, regime=regime, severity=severity))
+    event = triaged_event(complaint_id, regime=regime, severity=severity, received_at=received_at)
+    await deliver_triaged(rt, event)
     async with rt.sessions() as session:
         order = await session.scalar(select(WorkOrder).where(col(WorkOrder.complaint_id) == complaint_id))
     assert order is not None

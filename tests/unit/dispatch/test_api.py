@@ -41,6 +41,8 @@ async def test_an_action_moves_the_work_order_and_sends_its_event(rt: Runtime, c
         "complaint_id": "c-1",
         "verb": "dispatch",
         "status": "dispatched",
+        "to": "engineering",
+        "reason": None,
         "occurred_at": T0.isoformat(),
     }
     topic, event = (await outbox(rt))[-1]

@@ -8,10 +8,20 @@ from litestar import Request, post
 from litestar.exceptions import NotFoundException
 from litestar.status_codes import HTTP_202_ACCEPTED
 from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from tousu_dispatch.approvals_api import request_approval
-from tousu_dispatch.domain.actions import ActionRefused, check_action, check_open, check_verb, state_after
+from tousu_dispatch.assignment import roster_of
+from tousu_dispatch.domain.actions import (
+    ActionRefused,
+    RegimeRules,
+    check_action,
+    check_open,
+    check_verb,
+    state_after,
+)
+from tousu_dispatch.domain.warranty import Completion, builder_team
 from tousu_dispatch.models import WorkOrder, WorkOrderAction
 from tousu_dispatch.schemas import ActionIn
 from tousu_dispatch.web import admin_guard, refused, regime_rules
@@ -35,21 +45,25 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
         )
         if order is None:
             raise NotFoundException(f"no work order {work_order_id!r}")
+        rules = regime_rules(order.regime_ref())
         try:
             check_open(order.work_order_id, order.status, action.verb)
-            severity = check_action(action, regime_rules(order.regime_ref()), order.severity)
+            severity = check_action(action, rules, order.severity)
+            to, reason = await _routed(session, order, rules, action.to, data)
         except ActionRefused as exc:
             raise refused(exc) from None
         payload = ACTION_EVENTS[action.verb](
             verb=action.verb,
             work_order_id=order.work_order_id,
             by=data.by,
-            to=action.to,
-            reason=data.reason,
+            to=to,
+            reason=reason,
             note=data.note,
             due_at=action.due_at,
             clock=action.clock,
             severity=action.severity,
+            background=action.background,
+            expectation=action.expectation,
         )
         event = order.event(payload, now)
         last = await session.scalar(
@@ -62,12 +76,14 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
                 seq=(last or 0) + 1,
                 verb=action.verb,
                 by_staff=data.by,
-                to_role=action.to,
-                reason=data.reason,
+                to_role=to,
+                reason=reason,
                 note=data.note,
                 due_at=action.due_at,
                 clock=action.clock,
                 severity=action.severity,
+                background=action.background,
+                expectation=action.expectation,
                 occurred_at=now,
             )
         )
@@ -76,7 +92,6 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
         order.updated_at = now
         session.add(order)
         add_event(session, rt.topics.workorders, event, now)
-        rules = regime_rules(order.regime_ref())
         if action.verb == "plan" and rules.plan_approval:  # 001: the supervisor approves the plan
             plan = {"note": data.note, "due_at": action.due_at.isoformat() if action.due_at else None}
             request_approval(
@@ -98,5 +113,24 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
         "complaint_id": order.complaint_id,
         "verb": action.verb,
         "status": order.status,
+        "to": to,
+        "reason": reason,
         "occurred_at": now.isoformat(),
     }
+
+
+async def _routed(
+    session: AsyncSession, order: WorkOrder, rules: RegimeRules, to: str | None, data: ActionIn
+) -> tuple[str | None, str | None]:
+    """Where the action sends the case and why: 003's warranty rule picks the builder's team
+    (its reason joins the staff's own); anything else goes where staff said."""
+    if rules.warranty is None or to != rules.warranty.dispatch_as:
+        return to, data.reason
+    roster = await roster_of(session, order.tenant_id, order.estate_id)
+    completion = (
+        Completion(roster.completion_accepted_on, tuple(roster.buildings.items())) if roster else Completion()
+    )
+    team, why = builder_team(
+        rules.warranty, to, completion, order.received_at or order.created_at, building=data.building
+    )
+    return team, "; ".join(r for r in (why, data.reason) if r)

@@ -39,6 +39,7 @@ async def on_triaged(ctx: HandlerContext, event: Envelope) -> None:
         urgency=triaged.urgency,
         severity=triaged.severity,
         status="open",
+        received_at=triaged.received_at,
         created_at=now,
         updated_at=now,
     )

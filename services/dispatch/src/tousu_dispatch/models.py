@@ -32,6 +32,8 @@ class WorkOrder(SQLModel, table=True):
     status: str = Field(default="open", index=True, max_length=32)
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
+    #: when intake received the complaint (003's warranty counts from it); None before 0005
+    received_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     #: who has it (a staff id of the estate's roster) and since when; None: in the department queue
     assignee: str | None = Field(default=None, index=True, max_length=64)
     team_id: str | None = Field(default=None, max_length=64)
@@ -72,6 +74,9 @@ class WorkOrderAction(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     clock: str | None = Field(default=None, max_length=64)
     severity: str | None = Field(default=None, max_length=64)
+    #: the handover record of a dispatch (004: 诉求+背景+业主期望; the complaint is the case's)
+    background: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    expectation: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     occurred_at: datetime = Field(sa_column=utc_column())
 
 

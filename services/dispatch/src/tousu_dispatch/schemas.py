@@ -22,6 +22,17 @@ class ActionIn(CleanModel):
     due_at: AwareDatetime | None = Field(default=None, description="promise: the promised date")
     clock: str | None = Field(default=None, max_length=64, description="promise: which clock")
     severity: str | None = Field(default=None, max_length=64, description="upgrade: the new severity")
+    background: str | None = Field(
+        default=None, max_length=2000, description="dispatch (handover, 004): what led to the complaint"
+    )
+    expectation: str | None = Field(
+        default=None, max_length=1000, description="dispatch (handover, 004): what the resident expects"
+    )
+    building: str | None = Field(
+        default=None,
+        max_length=64,
+        description="dispatch to builder_team (003): the building whose completion date applies",
+    )
 
     def action(self) -> Action:
         return Action(
@@ -31,6 +42,8 @@ class ActionIn(CleanModel):
             due_at=self.due_at,
             clock=self.clock or None,
             severity=self.severity or None,
+            background=self.background or None,
+            expectation=self.expectation or None,
         )
 
 
@@ -51,6 +64,7 @@ def work_order_out(order: WorkOrder) -> dict[str, Any]:
         "assignee": order.assignee,
         "team_id": order.team_id,
         "assigned_at": order.assigned_at.isoformat() if order.assigned_at else None,
+        "received_at": order.received_at.isoformat() if order.received_at else None,
         "created_at": order.created_at.isoformat(),
         "updated_at": order.updated_at.isoformat(),
     }
@@ -68,5 +82,7 @@ def action_out(row: WorkOrderAction) -> dict[str, Any]:
         "due_at": row.due_at.isoformat() if row.due_at else None,
         "clock": row.clock,
         "severity": row.severity,
+        "background": row.background,
+        "expectation": row.expectation,
         "occurred_at": row.occurred_at.isoformat(),
     }

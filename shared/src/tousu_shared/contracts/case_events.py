@@ -31,6 +31,8 @@ class CaseAction(Payload):
     satisfied: bool | None = Field(default=None, description="callback: was the resident satisfied")
     score: int | None = Field(default=None, ge=1, le=5, description="callback: 1–5")
     comment: str | None = None
+    background: str | None = Field(default=None, description="handover (004): what led to the complaint")
+    expectation: str | None = Field(default=None, description="handover (004): what the resident expects")
 
 
 class WorkOrderDispatched(CaseAction):

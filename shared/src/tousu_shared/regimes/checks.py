@@ -68,6 +68,8 @@ def _number_params(regime: Regime) -> Iterator[tuple[FieldPath, str]]:
         if cond.signatories_at_least is not None:
             yield (*path, "signatories_at_least"), cond.signatories_at_least
     yield ("retention", "years"), regime.retention.years
+    if regime.warranty is not None:
+        yield ("warranty", "years"), regime.warranty.years
 
 
 def _parameters(regime: Regime) -> Iterator[Problem]:
@@ -235,12 +237,17 @@ def _roles(regime: Regime) -> Iterator[Problem]:
         (("callback", "by"), regime.callback.by),
         (("plan_approval",), regime.plan_approval),
     ]
+    if regime.warranty is not None:
+        refs += [(("warranty", f), getattr(regime.warranty, f)) for f in ("within", "after")]
     refs += [(("departments", key, "role"), d.role) for key, d in regime.departments.items()]
     refs += [(("escalations", i, "to"), e.to) for i, e in enumerate(regime.escalations)]
     for i, clock in enumerate(regime.clocks):
         refs.append((("clocks", i, "owner"), clock.owner))
         for field in ("start_to", "stop_to"):
             refs += [(("clocks", i, field, j), r) for j, r in enumerate(getattr(clock, field) or [])]
+    if regime.warranty is not None and regime.warranty.dispatch_as in known:
+        alias = regime.warranty.dispatch_as
+        yield ("warranty", "dispatch_as"), f"{alias!r} is a role; the rule's alias must not be one"
     for path, used in refs:
         if used is not None and used not in known:
             yield path, f"unknown role {used!r} ({hint})"

@@ -254,6 +254,25 @@ class Retention(Strict):
     years: Name = Field(description="a number parameter: how long case files are kept")
 
 
+class WarrantyRule(Strict):
+    """003: a builder's repair goes to one team within the warranty from the building's
+    completion acceptance, to another after it. Staff dispatch ``to: <dispatch_as>`` and
+    dispatch picks the team from the estate's completion dates."""
+
+    dispatch_as: Name = Field(default="builder_team", description="the 'to' that lets the rule decide")
+    years: Name = Field(description="a number parameter: the warranty's length in years")
+    within: Name = Field(description="the role a repair within the warranty goes to")
+    after: Name = Field(description="the role a repair after the warranty goes to")
+
+
+class HandoverRule(Strict):
+    """004: the department is handed the complaint with its background and the resident's
+    expectation (诉求+背景+业主期望); a ``verb`` without them is refused."""
+
+    verb: Verb = "dispatch"
+    fields: list[Literal["background", "expectation"]] = Field(min_length=1)
+
+
 class Regime(Strict):
     id: Label
     version: int = Field(ge=1)
@@ -278,6 +297,8 @@ class Regime(Strict):
     upgrades: list[UpgradeRule] = Field(default_factory=list)
     callback: CallbackPolicy
     plan_approval: Name | None = Field(default=None, description="role that approves a plan (001)")
+    warranty: WarrantyRule | None = None
+    handover: HandoverRule | None = None
     rejection_reasons: list[RejectionReason] = Field(default_factory=list)
     retention: Retention
     reports: list[Name] = Field(default_factory=list)

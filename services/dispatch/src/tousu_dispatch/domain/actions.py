@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
+from tousu_dispatch.domain.refused import ActionRefused
+from tousu_dispatch.domain.warranty import Warranty
 from tousu_shared.cases.engine import STATE_AFTER
 from tousu_shared.contracts.case_events import ACTION_EVENTS
 from tousu_shared.regimes.model import ROLE_IDS, Regime
@@ -23,15 +24,6 @@ FINAL_STATES: tuple[str, ...] = ("closed", "withdrawn")
 NEEDS_ROLE: tuple[str, ...] = ("escalate",)
 
 
-class ActionRefused(ValueError):
-    """An action the work order cannot take; ``kind`` says whether the request or the state is at fault."""
-
-    def __init__(self, kind: Literal["invalid", "conflict"], detail: str) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-
-
 @dataclass(frozen=True)
 class RegimeRules:
     """What the action rules need of a regime."""
@@ -42,6 +34,11 @@ class RegimeRules:
     promise_clocks: tuple[str, ...]
     #: the role that approves a plan, where the regime asks for approval (001: supervisor)
     plan_approval: str | None = None
+    #: 003: who a builder's repair goes to, by the building's completion acceptance
+    warranty: Warranty | None = None
+    #: 004: the verb that hands the case over, and what it must carry
+    handover_verb: str | None = None
+    handover_fields: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, regime: Regime) -> RegimeRules:
@@ -51,12 +48,23 @@ class RegimeRules:
             severity_levels=tuple(regime.severity_levels) if regime.severity_levels else None,
             promise_clocks=tuple(dict.fromkeys(c.name for c in regime.clocks if c.promise_allowed)),
             plan_approval=regime.plan_approval,
+            warranty=_warranty(regime),
+            handover_verb=regime.handover.verb if regime.handover else None,
+            handover_fields=tuple(regime.handover.fields) if regime.handover else (),
         )
 
     @classmethod
     def unknown(cls) -> RegimeRules:
         """For a work order that does not record its regime: the common roles, nothing else known."""
         return cls(ref="(unknown regime)", roles=frozenset(ROLE_IDS), severity_levels=None, promise_clocks=())
+
+
+def _warranty(regime: Regime) -> Warranty | None:
+    rule = regime.warranty
+    if rule is None:
+        return None
+    years = int(regime.parameters[rule.years].default)
+    return Warranty(rule.dispatch_as, years, rule.within, rule.after, regime.timezone)
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,8 @@ class Action:
     due_at: datetime | None = None
     clock: str | None = None
     severity: str | None = None
+    background: str | None = None
+    expectation: str | None = None
 
 
 def check_verb(verb: str) -> None:
@@ -85,7 +95,12 @@ def check_action(action: Action, rules: RegimeRules, current_severity: str | Non
     check_verb(action.verb)
     if action.verb in NEEDS_ROLE and not action.to:
         raise ActionRefused("invalid", f"{action.verb} needs 'to': the role the case goes to")
-    if action.to and action.to not in rules.roles:
+    if action.verb == rules.handover_verb:
+        _check_handover(action, rules)
+    if rules.warranty and action.to == rules.warranty.dispatch_as:
+        if action.verb != "dispatch":
+            raise ActionRefused("invalid", f"'{action.to}' is for dispatch only; {action.verb} names a role")
+    elif action.to and action.to not in rules.roles:
         raise ActionRefused(
             "invalid", f"unknown role {action.to!r} in {rules.ref}; known: {_list(rules.roles)}"
         )
@@ -94,6 +109,16 @@ def check_action(action: Action, rules: RegimeRules, current_severity: str | Non
     if action.verb == "upgrade":
         return upgraded_severity(rules, current_severity, action.severity)
     return current_severity
+
+
+def _check_handover(action: Action, rules: RegimeRules) -> None:
+    missing = [f for f in rules.handover_fields if not (getattr(action, f) or "").strip()]
+    if missing:
+        raise ActionRefused(
+            "invalid",
+            f"{rules.ref} hands a case over with its {' and '.join(rules.handover_fields)} "
+            f"(诉求+背景+业主期望); {action.verb} is missing {', '.join(repr(m) for m in missing)}",
+        )
 
 
 def _check_promise(action: Action, rules: RegimeRules) -> None:

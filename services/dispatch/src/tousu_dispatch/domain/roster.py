@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -86,6 +86,14 @@ class Roster(_Strict):
         default_factory=dict,
         description="Who is told when an escalation goes to a role: role id → staff ids "
         "(station_head, regional_supervisor, leadership_group, …)",
+    )
+    completion_accepted_on: date | None = Field(
+        default=None,
+        description="The estate's completion acceptance (竣工验收) date: 003 sends a builder's "
+        "repair within the warranty to the project team, after it to the maintenance group",
+    )
+    buildings: dict[str, date] = Field(
+        default_factory=dict, description="Buildings accepted on another date than the estate: name → date"
     )
 
     @field_validator("timezone")
