@@ -134,3 +134,22 @@ async def test_a_vague_wechat_message_is_clarified_and_the_case_read_again(
     assert (
         await stack.scalar("dispatch", "SELECT count(*) FROM work_orders WHERE tenant_id = :t", t=TENANT) == 1
     )
+
+    # the SLA monitor's clocks follow the second reading
+    last = await _last_reading(stack, complaint_id)
+
+    async def monitor_follows() -> bool | dict[str, Any]:
+        async with httpx.AsyncClient(base_url=stack.url("sla-monitor"), headers=ADMIN) as client:
+            r = await client.get(f"/v1/cases/{complaint_id}/clocks", params={"tenant": TENANT})
+        view = r.json() if r.status_code == 200 else {}
+        keys = ("topic", "category", "department", "urgency")
+        seen = {k: (view.get("classification") or {}).get(k) for k in keys}
+        return True if view.get("revision") == 2 and seen == {k: last[k] for k in keys} else view
+
+    await wait_until(monitor_follows, timeout=60, what="the monitor on the second reading")
+
+
+async def _last_reading(stack: Stack, complaint_id: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=stack.url("archive")) as client:
+        case = (await client.get(f"/v1/complaints/{complaint_id}")).json()
+    return [e["payload"] for e in case["timeline"] if e["type"] == "ComplaintTriaged"][-1]

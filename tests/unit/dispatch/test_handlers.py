@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from tests.unit.dispatch.conftest import T0, deliver_triaged, triaged_event, work_order_of
+from tests.unit.dispatch.test_assignment import DAY, ROSTER
 from tests.unit.service_runtime import outbox
 from tousu_dispatch.handlers import on_sla_event
 from tousu_dispatch.models import WorkOrder
@@ -66,9 +69,41 @@ async def test_a_second_triage_of_the_same_complaint_makes_no_second_work_order(
     assert len(await outbox(rt)) == 1
 
 
-async def test_a_later_revision_alone_is_ignored_without_failing(rt: Runtime) -> None:
+async def test_a_later_revision_alone_opens_the_work_order(rt: Runtime) -> None:
+    # its first reading never came (dead-lettered): the case is worked on the reading there is
     await deliver_triaged(rt, triaged_event("c-9", revision=2))
-    assert await count(rt) == 0
+    assert await count(rt) == 1
+
+
+def _reread(department: str, urgency: str) -> Envelope:
+    first = triaged_event(revision=2)
+    payload = first.typed_payload().model_copy(update={"department": department, "urgency": urgency})
+    return Envelope.new(payload=payload, occurred_at=T0, tenant_id="t1", estate_id="e1", complaint_id="c-1")
+
+
+async def test_a_second_reading_moves_the_work_order_to_its_new_department(
+    rt: Runtime, client: AsyncTestClient[Litestar]
+) -> None:
+    security = {"team_id": "sec-a", "department": "security", "members": [
+        {"staff_id": "sec-01", "name": "赵队", "shifts": DAY}]}  # fmt: skip
+    roster = ROSTER | {"teams": [*ROSTER["teams"], security]}
+    assert (await client.put("/v1/estates/e1/roster", json=roster)).status_code == 200
+    order = await work_order_of(rt)
+    assert order.assignee is not None and order.assignee.startswith("eng-")
+    await deliver_triaged(rt, _reread("engineering", "urgent"))  # same department: keeps its person
+    async with rt.sessions() as session:
+        same = await session.get(WorkOrder, order.work_order_id)
+    assert same is not None and (same.urgency, same.assignee) == ("urgent", order.assignee)
+    await deliver_triaged(rt, _reread("security", "urgent"))
+    async with rt.sessions() as session:
+        moved = await session.get(WorkOrder, order.work_order_id)
+    assert moved is not None and (moved.department, moved.assignee, moved.team_id) == (
+        "security",
+        "sec-01",
+        "sec-a",
+    )
+    _, last = (await outbox(rt))[-1]
+    assert (last.type, last.payload["previous"]) == ("WorkOrderAssigned", order.assignee)
 
 
 async def test_the_work_order_follows_the_state_the_rules_decided(rt: Runtime) -> None:

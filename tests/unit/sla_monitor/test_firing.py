@@ -180,3 +180,22 @@ async def test_a_stored_run_the_rebuild_no_longer_has_is_removed(db) -> None:  #
     clock.set(T0 + timedelta(minutes=100))
     await FiringLoop(db, CALENDAR, TOPICS, clock, batch_size=10, poll_seconds=0.01).fire_once()
     assert set(await _stored_runs(db)) == {("r1", 0), ("r1", 1)}
+
+
+async def test_a_second_reading_moves_the_stored_clocks(db) -> None:  # type: ignore[no-untyped-def]
+    clock = VirtualClock(T0 + timedelta(minutes=10))
+    first = _triaged("v1")
+    await _handle(db, clock, first)
+    again = first.typed_payload().model_copy(update={"revision": 2, "department": "engineering"})
+    second = Envelope.new(
+        payload=again, occurred_at=clock.now(), tenant_id="g1", estate_id="e1", complaint_id="v1"
+    )
+    await _handle(db, clock, second)
+    await _handle(db, clock, second)  # redelivered under another consumer run: nothing more
+    async with db() as session:
+        case = await session.get(SlaCase, "v1")
+    assert case is not None and case.department == "engineering" and case.actions == 0
+    runs = await _stored_runs(db)
+    assert {r["department"] for r in runs.values()} == {"engineering"}
+    assert runs == await _rebuilt_runs(db)
+    assert [i["do"] for i in orjson.loads(case.inputs)] == ["reclassify"]

@@ -152,3 +152,71 @@ def test_an_action_after_the_clocks_fired_is_applied_late_and_says_so() -> None:
     applied = timeline.act("onsite", received + timedelta(minutes=3), {})
     assert applied == received + timedelta(hours=1)
     assert timeline.inputs[-1]["with"]["late_by_s"] == 57 * 60
+
+
+# -- a second reading (triage's revision 2 after a clarification) ---------------------------
+
+PRM = load_regime("property-role-matrix")
+T0 = datetime.fromisoformat("2026-10-12T10:00:00+08:00")  # a Monday
+VAGUE = {
+    "topic": "elevator",
+    "category": "facility",
+    "department": "engineering",
+    "urgency": "general",
+    "severity": None,
+    "channel": "app",
+    "group": False,
+    "media": False,
+    "signatories": 1,
+    "signals": [],
+}
+TRAPPED = VAGUE | {"topic": "elevator_entrapment", "urgency": "urgent", "signals": ["danger"]}
+
+
+def _clock_rows(timeline: Timeline) -> list[tuple[str, str, datetime]]:
+    return [(c.name, c.status, c.due_at) for c in timeline.engine.clocks]
+
+
+def test_a_second_reading_moves_the_clocks_and_survives_a_rebuild() -> None:
+    timeline = Timeline(PRM, CALENDAR, T0, VAGUE)
+    assert {c.name for c in timeline.engine.clocks} == {"online_pickup", "plan"}
+    before = len(timeline.engine.events)
+    at = T0 + timedelta(minutes=20)
+    assert timeline.reclassify(TRAPPED, 2, at)
+    names = {c.name: c for c in timeline.engine.clocks}
+    # urgent now: 15 minutes on site, counted from the new reading; the general plan clock goes
+    assert names["onsite"].started_at == at and names["onsite"].due_at == at + timedelta(minutes=15)
+    assert names["plan"].status == "cancelled"
+    kinds = [e["type"] for e in timeline.engine.events[before:]]
+    assert kinds[0] == "ComplaintTriaged" and "ClockCancelled" in kinds and "ClockStarted" in kinds
+    emitted = timeline.emitted_since(before, "received", "reclassified")
+    assert {type(e.payload).__name__ for e in emitted} >= {"ClockCancelled", "ClockStarted"}
+    rebuilt = Timeline(PRM, CALENDAR, T0, VAGUE, timeline.inputs)
+    assert _clock_rows(rebuilt) == _clock_rows(timeline) and rebuilt.revision == 2
+
+
+def test_an_older_or_identical_reading_changes_nothing() -> None:
+    timeline = Timeline(PRM, CALENDAR, T0, VAGUE)
+    events = len(timeline.engine.events)
+    assert not timeline.reclassify(VAGUE, 2, T0 + timedelta(minutes=5))  # the same reading
+    assert len(timeline.engine.events) == events and timeline.revision == 2  # followed, nothing moved
+    assert timeline.reclassify(TRAPPED, 3, T0 + timedelta(minutes=6))
+    assert not timeline.reclassify(VAGUE, 2, T0 + timedelta(minutes=7))  # older than the one followed
+    assert timeline.revision == 3 and timeline.engine.classification.urgency == "urgent"
+
+
+def test_a_reading_that_makes_it_a_group_complaint_tells_the_project_manager_once() -> None:
+    group = VAGUE | {"group": True, "signatories": 23}
+    timeline = Timeline(PRM, CALENDAR, T0, VAGUE)
+    assert timeline.reclassify(group, 2, T0 + timedelta(hours=1))
+    assert timeline.reclassify(group | {"signatories": 30}, 3, T0 + timedelta(hours=2))
+    told = [e.to_role for e in timeline.engine.escalations if e.trigger == "classified"]
+    assert told.count("project_manager") == 1
+
+
+def test_a_late_reading_is_applied_at_the_monitors_instant() -> None:
+    timeline = Timeline(PRM, CALENDAR, T0, VAGUE)
+    timeline.fire_until(T0 + timedelta(hours=3))
+    assert timeline.reclassify(TRAPPED, 2, T0 + timedelta(hours=1))
+    onsite = next(c for c in timeline.engine.clocks if c.name == "onsite")
+    assert onsite.started_at == T0 + timedelta(hours=3)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import col, select
 
 from tousu_dispatch.assignment import assign, auto_choice, roster_of
+from tousu_dispatch.domain.actions import FINAL_STATES
 from tousu_dispatch.domain.roster import people_for
 from tousu_dispatch.models import WorkOrder
 from tousu_shared.contracts.case_events import CaseStateChanged, EscalationRaised, SeverityAutoUpgraded
@@ -18,14 +21,14 @@ async def on_triaged(ctx: HandlerContext, event: Envelope) -> None:
     if event.type != "ComplaintTriaged":
         return  # other lifecycle events are for later capabilities
     triaged: ComplaintTriaged = event.typed_payload()
-    if triaged.revision > 1:
-        return  # a re-reading after clarification: the work order of the first reading stands (for now)
     existing = await ctx.session.scalar(
-        select(col(WorkOrder.work_order_id)).where(col(WorkOrder.complaint_id) == event.complaint_id)
+        select(WorkOrder).where(col(WorkOrder.complaint_id) == event.complaint_id).with_for_update()
     )
-    if existing:
-        return
     now = ctx.clock.now()
+    if existing is not None:
+        if triaged.revision > 1:
+            await _read_again(ctx, existing, triaged, now, event)
+        return  # else the first reading redelivered: its work order stands
     order = WorkOrder(
         work_order_id=new_id(),
         complaint_id=event.complaint_id,
@@ -53,6 +56,27 @@ async def on_triaged(ctx: HandlerContext, event: Envelope) -> None:
     roster = await roster_of(ctx.session, order.tenant_id, order.estate_id)
     if roster is not None and (choice := await auto_choice(ctx.session, order, roster, now)) is not None:
         assign(ctx.session, ctx.topics, order, choice, now, caused_by=created)
+
+
+async def _read_again(
+    ctx: HandlerContext, order: WorkOrder, triaged: ComplaintTriaged, now: datetime, event: Envelope
+) -> None:
+    """Triage read the complaint again after a clarification: an open work order takes the new
+    classification (the SLA monitor moves its clocks the same way); one that moved to another
+    department leaves its assignee and goes to someone of the new one, if anyone is on duty."""
+    if order.status in FINAL_STATES or order.tenant_id != event.tenant_id:
+        return
+    moved = triaged.department != order.department
+    order.topic, order.category, order.department = triaged.topic, triaged.category, triaged.department
+    order.urgency, order.severity, order.updated_at = triaged.urgency, triaged.severity, now
+    ctx.session.add(order)
+    if not moved:
+        return
+    roster = await roster_of(ctx.session, order.tenant_id, order.estate_id)
+    if roster is not None and (choice := await auto_choice(ctx.session, order, roster, now)) is not None:
+        assign(ctx.session, ctx.topics, order, choice, now, caused_by=event)  # says who had it
+    else:
+        order.assignee = order.team_id = order.assigned_at = None  # the new department's queue
 
 
 async def on_sla_event(ctx: HandlerContext, event: Envelope) -> None:

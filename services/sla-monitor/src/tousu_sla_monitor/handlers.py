@@ -55,11 +55,17 @@ def _new_case(event: Envelope, now: datetime) -> SlaCase:
 async def _on_triaged(ctx: HandlerContext, event: Envelope, calendar: WorkingCalendar) -> None:
     triaged: ComplaintTriaged = event.typed_payload()
     case = await _case(ctx, event)
-    if case is not None and case.classification is not None:
-        if triaged.revision > 1:
-            log.info("re-triage does not re-classify clocks yet", complaint_id=event.complaint_id)
-        return  # the same complaint triaged again: its clocks already run
     now = ctx.clock.now()
+    if case is not None and case.classification is not None:
+        if triaged.revision > 1:  # read again after a clarification: the clocks follow
+            reading = classification_of(triaged)
+
+            def read_again(timeline: Timeline) -> str:
+                timeline.reclassify(reading, triaged.revision, event.occurred_at)
+                return "reclassified"
+
+            await _touch(ctx, case, calendar, now, read_again, event)
+        return  # else the first reading redelivered: its clocks already run
     if case is None:
         case = _new_case(event, now)
         ctx.session.add(case)

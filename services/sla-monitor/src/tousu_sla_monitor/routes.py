@@ -73,12 +73,15 @@ async def case_clocks(
     tz = ZoneInfo(regime_of(case.regime, case.regime_version).timezone) if case.regime else ZoneInfo("UTC")
     now = rt.clock.now()
     classification = orjson.loads(case.classification) if case.classification else None
+    if timeline is not None:
+        classification = timeline.reading
     return {
         "complaint_id": case.complaint_id,
         "tenant_id": case.tenant_id,
         "estate_id": case.estate_id,
         "regime": f"{case.regime}@{case.regime_version}" if case.regime else None,
         "classification": classification,
+        "revision": timeline.revision if timeline else None,
         "state": case.state,
         "review_item": case.review_item,
         "actions": case.actions,

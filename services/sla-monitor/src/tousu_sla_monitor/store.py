@@ -27,7 +27,7 @@ from tousu_shared.regimes import load_regime
 from tousu_shared.regimes.model import Regime
 from tousu_shared.sla.clock import SlaClock
 from tousu_shared.sla.durations import WorkingCalendar
-from tousu_sla_monitor.domain.timeline import Timeline
+from tousu_sla_monitor.domain.timeline import NOT_ACTIONS, Timeline
 from tousu_sla_monitor.models import SlaCase, SlaClockRun
 
 CASES = SlaCase.__table__  # type: ignore[attr-defined]
@@ -120,7 +120,7 @@ def plan_touch(
         "review_item": engine.review_item,
         "department": department,
         "next_due_at": timeline.next_due(),
-        "actions": sum(1 for i in timeline.inputs if i["do"] != "advance"),
+        "actions": sum(1 for i in timeline.inputs if i["do"] not in NOT_ACTIONS),
         "updated_at": now,
     }
     runs = [_run_row(case, run, clock, department) for run, clock in enumerate(engine.clocks)]

@@ -32,7 +32,7 @@ Rules, all read from the regime:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -186,6 +186,29 @@ class CaseEngine:
         clock.fire(kind, at)
         self._event("ClockWarning" if kind == "warning" else "ClockBreached", at, clock=clock.name)
         self._escalate("warning" if kind == "warning" else "breach", at, clock=clock.name)
+
+    # -- a new reading ---------------------------------------------------------------------
+    def reclassify(self, new: Classification, at: datetime) -> bool:
+        """Triage read the complaint again (the resident answered its questions): running
+        clocks follow the new classification (re-targeted, cancelled, or started where they
+        now apply) and 'classified' escalations that now apply are raised, each role once
+        over the case. A closed case, or the same reading, changes nothing (returns False)."""
+        self.advance(at, inclusive=False)
+        if self.state in _FINAL or new == self.classification:
+            return False
+        told = {e.to_role for e in self.escalations if e.trigger == "classified"}
+        self._event(
+            "ComplaintTriaged",
+            at,
+            category=new.category,
+            urgency=new.urgency,
+            severity=new.severity,
+            department=new.department,
+            topic=new.topic,
+        )
+        self._reclassify(new, at, "read again")
+        self._escalate("classified", at, already=told)
+        return True
 
     # -- actions ---------------------------------------------------------------------------
     def act(self, verb: str, at: datetime, details: Mapping[str, Any] | None = None) -> None:
@@ -426,9 +449,16 @@ class CaseEngine:
         raise CaseError("upgrade needs 'severity' (no higher level to go to)")
 
     def _escalate(
-        self, trigger: str, at: datetime, *, clock: str | None = None, verb: str | None = None
+        self,
+        trigger: str,
+        at: datetime,
+        *,
+        clock: str | None = None,
+        verb: str | None = None,
+        already: Collection[str] = (),
     ) -> None:
-        told: set[str] = set()  # a role is told once per trigger and instant (first rule's reason)
+        # a role is told once per trigger and instant (first rule's reason)
+        told: set[str] = set(already)
         for rule in self.regime.escalations:
             if self._applies(rule, trigger, clock, verb) and rule.to not in told:
                 told.add(rule.to)

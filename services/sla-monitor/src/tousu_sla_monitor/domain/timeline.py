@@ -33,6 +33,9 @@ from tousu_shared.sla.clock import ClockStateError, SlaClock
 from tousu_shared.sla.durations import TargetError, WorkingCalendar
 
 ADVANCE = "advance"
+#: an input that is a new reading of the complaint (triage's revision 2, 3, …), not an action
+RECLASSIFY = "reclassify"
+NOT_ACTIONS = (ADVANCE, RECLASSIFY)
 #: details of a case action the engine reads (the rest stays in the event for the record)
 ENGINE_DETAILS = ("to", "reason", "due_at", "clock", "severity", "satisfied", "comment")
 
@@ -95,6 +98,8 @@ class Timeline:
             at = datetime.fromisoformat(item["at"])
             if item["do"] == ADVANCE:
                 engine.advance(at, inclusive=False)
+            elif item["do"] == RECLASSIFY:
+                engine.reclassify(_classification(item["with"]["classification"]), at)
             else:
                 engine.act(item["do"], at, _engine_details(item.get("with", {})))
         return engine
@@ -116,6 +121,28 @@ class Timeline:
             raise ActionRefused(str(exc)) from None
         self.inputs.append(entry)
         return applied
+
+    @property
+    def revision(self) -> int:
+        """The triage reading the clocks follow (1: the first)."""
+        return max((i["with"]["revision"] for i in self.inputs if i["do"] == RECLASSIFY), default=1)
+
+    @property
+    def reading(self) -> dict[str, Any]:
+        """The classification the clocks follow now: the latest reading's."""
+        latest = [i["with"]["classification"] for i in self.inputs if i["do"] == RECLASSIFY]
+        return latest[-1] if latest else self.classification
+
+    def reclassify(self, classification: dict[str, Any], revision: int, at: datetime) -> bool:
+        """Follow a newer reading of the complaint (an older one is ignored); True if it moved
+        anything. Applied at the monitor's instant if the clocks are already past ``at``."""
+        if revision <= self.revision:
+            return False
+        applied = max(at, self.engine.now)
+        moved = self.engine.reclassify(_classification(classification), applied)
+        entry = {"classification": classification, "revision": revision}
+        self.inputs.append({"do": RECLASSIFY, "at": _iso(applied), "with": entry})
+        return moved
 
     def fire_until(self, now: datetime) -> bool:
         """Fire what came due before ``now``; True if anything did."""
