@@ -241,13 +241,15 @@ async def running_stack(
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-async def add_tenant(stack: Stack, tenant: str, estates: dict[str, str]) -> None:
-    """Estates for ``tenant``, and an HTTP channel account that may write into all of them."""
+async def add_tenant(
+    stack: Stack, tenant: str, estates: dict[str, str], parameters: dict[str, float] | None = None
+) -> None:
+    """Estates for ``tenant`` (each with ``parameters``, if given), and an HTTP channel account
+    that may write into all of them."""
     async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=10, headers=ADMIN) as client:
         for estate_id, regime in estates.items():
-            r = await client.put(
-                f"/v1/estates/{estate_id}", json={"tenant_id": tenant, "name": estate_id, "regime": regime}
-            )
+            body = {"tenant_id": tenant, "name": estate_id, "regime": regime, "parameters": parameters or {}}
+            r = await client.put(f"/v1/estates/{estate_id}", json=body)
             assert r.status_code == 200, r.text
         account, secret = f"{tenant}-http", f"key-{tenant}-0123456789abcdef"
         body = {"channel": "http", "tenant_id": tenant, "estates": list(estates), "secret": secret}

@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from tests.integration.harness import (
+    ADMIN,
     Stack,
     add_tenant,
     complaint,
@@ -87,6 +88,23 @@ async def test_not_json_oversized_and_unsigned_bodies_are_refused(stack: Stack, 
         await stack.scalar("intake", "SELECT count(*) FROM intake_complaints WHERE tenant_id = :t", t=TENANT)
         == 0
     )
+
+
+async def test_an_estate_with_parameters_its_regime_lacks_is_refused(stack: Stack, edge_tenant: str) -> None:
+    estate = {"tenant_id": TENANT, "name": ESTATE, "regime": "community-standard"}
+    async with httpx.AsyncClient(base_url=stack.url("intake"), headers=ADMIN) as client:
+        unknown = await client.put(
+            f"/v1/estates/{ESTATE}", json=estate | {"parameters": {"onsite_limit": 10}}
+        )
+        negative = await client.put(
+            f"/v1/estates/{ESTATE}", json=estate | {"parameters": {"reply_limit": -1}}
+        )
+        good = await client.put(f"/v1/estates/{ESTATE}", json=estate | {"parameters": {"reply_limit": 5}})
+        listed = await client.get("/v1/estates", params={"tenant_id": TENANT})
+    assert unknown.status_code == 422 and "no parameter 'onsite_limit'; known:" in unknown.text, unknown.text
+    assert negative.status_code == 400 and "reply_limit" in negative.text, negative.text
+    assert good.status_code == 200, good.text
+    assert [e["parameters"] for e in listed.json()] == [{"reply_limit": 5.0}]
 
 
 async def test_poison_message_goes_to_the_dlq_and_the_consumer_keeps_going(stack: Stack) -> None:

@@ -33,9 +33,11 @@ from tousu_shared.regimes.model import Regime
 pytestmark = pytest.mark.integration
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
-#: one per regime at least; the two that set estate parameters wait for per-estate settings
+#: one per regime at least, and the two whose estate sets parameters of its own
 WALKS = [
     "community-standard/general-reply-national-day-reopen",
+    "community-standard/group-signatories-registration-param",
+    "logistics-service/plan-promise-reopen-resolution-param",
     "community-standard/major-fire-escape-spring-festival",
     "logistics-service/emergency-pipe-burst-national-day",
     "logistics-service/handover-breach-makeup-saturday",
@@ -70,7 +72,7 @@ async def test_case_walk_matches_simulate(timed_stack: tuple[Stack, Path], walk:
     estate = f"{tenant}-e1"
     received = scenario.received_at
     FileClock.write(clock, received)
-    await add_tenant(stack, tenant, {estate: scenario.regime})
+    await add_tenant(stack, tenant, {estate: scenario.regime}, scenario.parameters)
     regime = load_regime(scenario.regime)
 
     async with (

@@ -18,6 +18,8 @@ class Estate(SQLModel, table=True):
     name: str = Field(max_length=200)
     regime: str = Field(max_length=100)
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
+    #: JSON: the estate's values for its regime's parameters, where it differs from the rulebook's
+    parameters: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
 
 
 class ChannelAccount(SQLModel, table=True):
@@ -69,6 +71,8 @@ class Complaint(SQLModel, table=True):
     tenant_id: str = Field(index=True, max_length=64)
     estate_id: str = Field(index=True, max_length=64)
     regime: str = Field(max_length=100)
+    #: JSON: the estate's parameter values when the complaint came in; its clocks run by them
+    parameters: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
     channel: str = Field(max_length=32)
     account_id: str | None = Field(default=None, max_length=64)
     #: as said, with phone numbers masked; ``text_sealed`` holds it unmasked, when it differs

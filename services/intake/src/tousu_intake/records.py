@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import orjson
 from pydantic import BaseModel
 
 from tousu_channels import ComplaintDraft
@@ -41,6 +42,7 @@ def complaint_row(
         tenant_id=account.tenant_id,
         estate_id=estate.estate_id,
         regime=estate.regime,
+        parameters=estate.parameters,
         channel=draft.channel.value,
         account_id=account.account_id,
         # phone numbers in the text are masked here too; the text as said is sealed
@@ -89,6 +91,7 @@ def new_event(c: Complaint, payload: BaseModel, at: datetime) -> Envelope:
 def received_event(c: Complaint, evidence: list[EvidenceFile]) -> Envelope:
     payload = ComplaintReceived(
         regime=c.regime,
+        parameters=orjson.loads(c.parameters),
         channel=c.channel,
         text=c.text,
         room=c.room,
@@ -148,6 +151,7 @@ def repeated_event(earlier: Complaint, new: Complaint, similarity: float, at: da
 def answered_event(case: Complaint, answer: Complaint, questions: list[str], at: datetime) -> Envelope:
     payload = ComplaintClarified(
         regime=case.regime,
+        parameters=orjson.loads(case.parameters),
         questions=questions,
         answer=answer.text,
         text=case.text,

@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
 from litestar import Request, get, put
 from litestar.exceptions import ClientException
 from litestar.status_codes import HTTP_200_OK
@@ -15,7 +16,7 @@ from tousu_intake.host import host_of
 from tousu_intake.models import ChannelAccount, Estate
 from tousu_intake.schemas import ChannelAccountIn, ChannelAccountOut, EstateIn
 from tousu_shared.admin_token import require_admin
-from tousu_shared.regimes import REGIME_IDS
+from tousu_shared.regimes import REGIME_IDS, load_regime
 from tousu_shared.runtime.service import runtime_of
 
 
@@ -37,12 +38,18 @@ async def put_estate(request: Request[Any, Any, Any], estate_id: str, data: Esta
         ZoneInfo(data.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise Unprocessable(f"unknown time zone {data.timezone!r}") from None
+    known = load_regime(data.regime).parameters
+    if unknown := sorted(set(data.parameters) - set(known)):
+        names = ", ".join(map(repr, unknown))
+        raise Unprocessable(f"{data.regime} has no parameter {names}; known: {', '.join(sorted(known))}")
     rt = runtime_of(request)
+    fields = data.model_dump(exclude={"parameters"})
     async with rt.sessions() as session, session.begin():
         existing = await session.get(Estate, estate_id)
         if existing and existing.tenant_id != data.tenant_id:
             raise Unprocessable(f"estate {estate_id!r} belongs to another tenant")
-        await session.merge(Estate(estate_id=estate_id, **data.model_dump()))
+        parameters = orjson.dumps(data.parameters).decode()
+        await session.merge(Estate(estate_id=estate_id, parameters=parameters, **fields))
     return {"estate_id": estate_id, **data.model_dump()}
 
 
@@ -54,7 +61,7 @@ async def list_estates(request: Request[Any, Any, Any], tenant_id: str) -> list[
         rows = await session.scalars(
             select(Estate).where(Estate.tenant_id == tenant_id).order_by(Estate.estate_id)
         )
-        return [row.model_dump() for row in rows]
+        return [row.model_dump() | {"parameters": orjson.loads(row.parameters)} for row in rows]
 
 
 @put("/v1/channel-accounts/{account_id:str}", tags=["admin"], status_code=HTTP_200_OK)

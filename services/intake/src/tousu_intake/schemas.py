@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from tousu_shared.clean import CleanModel
@@ -16,6 +18,12 @@ class EstateIn(CleanModel):
     name: str = Field(min_length=1, max_length=200)
     regime: str = Field(min_length=1, max_length=100)
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
+    parameters: dict[str, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="The estate's values for the regime's parameters (e.g. onsite_limit: 10); "
+        "the rest keep the rulebook's",
+    )
 
 
 class ChannelAccountIn(CleanModel):

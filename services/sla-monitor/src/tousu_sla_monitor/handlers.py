@@ -73,6 +73,7 @@ async def _on_triaged(ctx: HandlerContext, event: Envelope, calendar: WorkingCal
     case.regime, case.regime_version = triaged.regime, triaged.regime_version
     case.received_at = triaged.received_at or event.occurred_at
     case.classification = orjson.dumps(classification_of(triaged)).decode()
+    case.parameters = orjson.dumps(triaged.parameters).decode()  # the estate's, as received
     case.inputs = "[]"
 
     def open_case(timeline: Timeline) -> str:

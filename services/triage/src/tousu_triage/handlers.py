@@ -45,7 +45,7 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
         # the answer read together with the complaint, as a clerk would read the whole call
         text, revision = f"{case.text}\n{case.answer}", (earlier.revision + 1 if earlier else 1)
     regime = regime_of(case.regime)
-    result = triage(reader(), regime, text, channel=case.channel.value)
+    result = triage(reader(), regime, text, channel=case.channel.value, parameters=case.parameters)
     filed, reading = result.filed, result.reading
     now = ctx.clock.now()
     await ctx.session.merge(
@@ -62,6 +62,7 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
     )
     payload = ComplaintTriaged(
         regime=case.regime,
+        parameters=case.parameters,
         revision=revision,
         regime_version=regime.version,
         topic=filed.topic,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +52,16 @@ class Triage:
 
 
 def triage(
-    reader: Reader, regime: Regime, text: str, *, channel: str = "phone", signatories: int = 1
+    reader: Reader,
+    regime: Regime,
+    text: str,
+    *,
+    channel: str = "phone",
+    signatories: int = 1,
+    parameters: Mapping[str, float] | None = None,
 ) -> Triage:
+    """Read ``text`` and file it under ``regime``; ``parameters`` are the estate's values
+    (a group complaint's household count, …) where it differs from the rulebook."""
     reading = reader.read(text)
-    filed = classify(regime, reading=reading, channel=channel, signatories=signatories)
+    filed = classify(regime, reading=reading, channel=channel, signatories=signatories, parameters=parameters)
     return Triage(regime, reading, filed)

@@ -7,12 +7,15 @@ Schemas evolve compatibly: add optional fields. A breaking change is a new
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from tousu_shared.contracts import case_events
 from tousu_shared.contracts.payload import Payload
+
+#: a parameter value: a count, or a duration in its parameter's unit
+NonNegative = Annotated[float, Field(ge=0)]
 
 
 class Channel(StrEnum):
@@ -50,6 +53,10 @@ class EvidenceRef(BaseModel):
 
 class ComplaintReceived(Payload):
     regime: str = Field(description="Regime id the estate runs, e.g. community-standard")
+    parameters: dict[str, float] = Field(
+        default_factory=dict,
+        description="The estate's values for the regime's parameters (the rest: defaults)",
+    )
     channel: Channel
     text: str = Field(description="As said, with phone numbers masked")
     room: str | None = None
@@ -68,6 +75,10 @@ class ComplaintReceived(Payload):
 
 class ComplaintTriaged(Payload):
     regime: str
+    parameters: dict[str, float] = Field(
+        default_factory=dict,
+        description="The estate's values for the regime's parameters (the rest: defaults)",
+    )
     revision: int = Field(default=1, ge=1, description="2, 3 … when a clarification was read again")
     regime_version: int | None = Field(default=None, description="the regime version the case runs under")
     topic: str = Field(description="Fine-grained topic, e.g. elevator, water_leak")
@@ -123,6 +134,10 @@ class ComplaintClarified(Payload):
     """The complainant answered the clarification questions: triage reads the case again."""
 
     regime: str
+    parameters: dict[str, float] = Field(
+        default_factory=dict,
+        description="The estate's values for the regime's parameters (the rest: defaults)",
+    )
     questions: list[str] = Field(default_factory=list)
     answer: str = Field(description="As said, phone numbers masked")
     text: str = Field(description="The original complaint text, masked, to read together with the answer")
