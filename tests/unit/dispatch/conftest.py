@@ -45,6 +45,7 @@ def triaged_event(
     severity: str | None = "general",
     revision: int = 1,
     received_at: datetime | None = None,
+    parameters: dict[str, float] | None = None,
 ) -> Envelope:
     payload = ComplaintTriaged(
         regime=regime,
@@ -58,6 +59,7 @@ def triaged_event(
         confidence=0.9,
         classifier="unit",
         received_at=received_at,
+        parameters=parameters or {},
     )
     return Envelope.new(
         payload=payload, occurred_at=T0, tenant_id="t1", estate_id="e1", complaint_id=complaint_id
@@ -76,9 +78,12 @@ async def work_order_of(
     regime: str = "community-standard",
     severity: str | None = "general",
     received_at: datetime | None = None,
+    parameters: dict[str, float] | None = None,
 ) -> WorkOrder:
     """The work order of a complaint, triaged first."""
-    event = triaged_event(complaint_id, regime=regime, severity=severity, received_at=received_at)
+    event = triaged_event(
+        complaint_id, regime=regime, severity=severity, received_at=received_at, parameters=parameters
+    )
     await deliver_triaged(rt, event)
     async with rt.sessions() as session:
         order = await session.scalar(select(WorkOrder).where(col(WorkOrder.complaint_id) == complaint_id))

@@ -57,6 +57,19 @@ async def test_after_the_warranty_the_maintenance_group(
     assert r.json()["reason"].startswith("after the 1-year warranty: the estate accepted on 2024-05-01")
 
 
+async def test_an_estate_with_a_longer_warranty_keeps_the_project_team(
+    rt: Runtime, client: AsyncTestClient[Litestar]
+) -> None:
+    roster = ROSTER | {"completion_accepted_on": "2024-05-01"}
+    assert (await client.put("/v1/estates/e1/roster", json=roster)).status_code == 200
+    order = await work_order_of(
+        rt, regime="developer-customer-service", received_at=RECEIVED, parameters={"warranty_years": 2}
+    )
+    r = await _dispatch(client, order.work_order_id, to="builder_team")
+    assert r.status_code == 202 and r.json()["to"] == "builder_project_team"
+    assert r.json()["reason"].startswith("within the 2-year warranty: the estate accepted on 2024-05-01")
+
+
 async def test_the_warranty_needs_a_completion_date(rt: Runtime, client: AsyncTestClient[Litestar]) -> None:
     order = await work_order_of(rt, regime="developer-customer-service", received_at=RECEIVED)
     r = await _dispatch(client, order.work_order_id, to="builder_team")

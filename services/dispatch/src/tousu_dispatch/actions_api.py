@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from litestar import Request, post
 from litestar.exceptions import NotFoundException
 from litestar.status_codes import HTTP_202_ACCEPTED
@@ -130,7 +131,8 @@ async def _routed(
     completion = (
         Completion(roster.completion_accepted_on, tuple(roster.buildings.items())) if roster else Completion()
     )
+    rule = rules.warranty.for_estate(orjson.loads(order.parameters))
     team, why = builder_team(
-        rules.warranty, to, completion, order.received_at or order.created_at, building=data.building
+        rule, to, completion, order.received_at or order.created_at, building=data.building
     )
     return team, "; ".join(r for r in (why, data.reason) if r)

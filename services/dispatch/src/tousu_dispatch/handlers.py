@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import orjson
 from sqlmodel import col, select
 
 from tousu_dispatch.assignment import assign, auto_choice, roster_of
@@ -43,6 +44,7 @@ async def on_triaged(ctx: HandlerContext, event: Envelope) -> None:
         severity=triaged.severity,
         status="open",
         received_at=triaged.received_at,
+        parameters=orjson.dumps(triaged.parameters).decode(),
         created_at=now,
         updated_at=now,
     )

@@ -34,6 +34,8 @@ class WorkOrder(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=utc_column())
     #: when intake received the complaint (003's warranty counts from it); None before 0005
     received_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: JSON: the estate's values for the regime's parameters, as the complaint was received
+    parameters: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
     #: who has it (a staff id of the estate's roster) and since when; None: in the department queue
     assignee: str | None = Field(default=None, index=True, max_length=64)
     team_id: str | None = Field(default=None, max_length=64)

@@ -64,7 +64,7 @@ def _warranty(regime: Regime) -> Warranty | None:
     if rule is None:
         return None
     years = int(regime.parameters[rule.years].default)
-    return Warranty(rule.dispatch_as, years, rule.within, rule.after, regime.timezone)
+    return Warranty(rule.dispatch_as, years, rule.within, rule.after, regime.timezone, rule.years)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ roster document) and the instant the complaint was received.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,13 @@ class Warranty:
     within: str
     after: str
     timezone: str = "Asia/Shanghai"
+    #: the regime parameter ``years`` came from, which an estate may set to its own value
+    years_param: str | None = None
+
+    def for_estate(self, parameters: Mapping[str, float]) -> Warranty:
+        if self.years_param is None or self.years_param not in parameters:
+            return self
+        return replace(self, years=int(parameters[self.years_param]))
 
 
 @dataclass(frozen=True)
