@@ -89,3 +89,15 @@ def assign(
     event = order.event(payload, now, caused_by)
     add_event(session, topics.workorders, event, now)
     return event
+
+
+async def assign_by_rule(
+    session: AsyncSession, topics: Topics, order: WorkOrder, now: datetime, caused_by: Envelope
+) -> bool:
+    """Give ``order`` to whoever the estate's roster picks now; False when no roster or nobody
+    of its department is on duty."""
+    roster = await roster_of(session, order.tenant_id, order.estate_id)
+    if roster is None or (choice := await auto_choice(session, order, roster, now)) is None:
+        return False
+    assign(session, topics, order, choice, now, caused_by=caused_by)
+    return True

@@ -7,7 +7,7 @@ from datetime import datetime
 import orjson
 from sqlmodel import col, select
 
-from tousu_dispatch.assignment import assign, auto_choice, roster_of
+from tousu_dispatch.assignment import assign_by_rule, roster_of
 from tousu_dispatch.domain.actions import FINAL_STATES
 from tousu_dispatch.domain.roster import people_for
 from tousu_dispatch.models import WorkOrder
@@ -55,9 +55,7 @@ async def on_triaged(ctx: HandlerContext, event: Envelope) -> None:
     created = event.follow_up(payload, now)
     ctx.emit(ctx.topics.workorders, created)
     await ctx.session.flush()  # the new work order counts in nobody's load yet, but must exist
-    roster = await roster_of(ctx.session, order.tenant_id, order.estate_id)
-    if roster is not None and (choice := await auto_choice(ctx.session, order, roster, now)) is not None:
-        assign(ctx.session, ctx.topics, order, choice, now, caused_by=created)
+    await assign_by_rule(ctx.session, ctx.topics, order, now, created)
 
 
 async def _read_again(
@@ -74,10 +72,7 @@ async def _read_again(
     ctx.session.add(order)
     if not moved:
         return
-    roster = await roster_of(ctx.session, order.tenant_id, order.estate_id)
-    if roster is not None and (choice := await auto_choice(ctx.session, order, roster, now)) is not None:
-        assign(ctx.session, ctx.topics, order, choice, now, caused_by=event)  # says who had it
-    else:
+    if not await assign_by_rule(ctx.session, ctx.topics, order, now, event):  # the event says who had it
         order.assignee = order.team_id = order.assigned_at = None  # the new department's queue
 
 
