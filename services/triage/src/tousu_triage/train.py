@@ -4,13 +4,15 @@
     uv run python -m tousu_triage.train --check   # does the shipped model match a fresh fit?
     uv run python -m tousu_triage.train --dev     # tuning: fit on batch 1, measure on later batches
     uv run python -m tousu_triage.train --cv      # tuning: 5-fold cross-validation on the train split
+    uv run python -m tousu_triage.train --cv --misses   # … and list what it reads wrong
+    uv run python -m tousu_triage.train --sweep   # tuning: the danger threshold, by cross-validation
 
 Only train-split texts are ever fitted or measured here: the test split is for
 ``make eval`` alone. ``--dev`` is how the blend with the lexicon was tuned: the lexicon was
 tuned on batch 1, so the train texts of later batches are text neither has seen. ``--cv``
-is how the danger threshold was chosen: a threshold depends on how the model is calibrated,
-which depends on what it is fitted on, so it is chosen with models fitted on four fifths
-of the train split and measured on the fifth they did not see.
+and ``--sweep`` are how the danger threshold is chosen: a threshold depends on how the model
+is calibrated, which depends on what it is fitted on, so it is chosen with models fitted on
+four fifths of the train split and measured on the fifth they did not see.
 Fitting needs scikit-learn (in the dev dependency group); reading needs only numpy.
 """
 
@@ -109,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument("--check", action="store_true", help="exit 1 if the shipped model is not a fresh fit")
     mode.add_argument("--dev", action="store_true", help="fit on batch 1, report on later batches")
     mode.add_argument("--cv", action="store_true", help="5-fold cross-validation on the train split")
+    mode.add_argument(
+        "--sweep", action="store_true", help="cross-validated urgent misses and accuracy per danger threshold"
+    )
+    parser.add_argument("--misses", action="store_true", help="with --cv: list each wrong reading")
     parser.add_argument("--out", type=Path, default=shipped_model_path(), help="where to write the model")
     args = parser.parse_args(argv)
     try:
@@ -119,7 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dev:
         return _dev(train)
     if args.cv:
-        return _cross_validate(train)
+        return _cross_validate(train, show_misses=args.misses)
+    if args.sweep:
+        return _sweep(train)
     print(f"train: fitting on {len(train)} train texts…", file=sys.stderr)
     model = fit(train)
     if args.check:
@@ -167,12 +175,40 @@ class _FoldReader:
     def read(self, text: str) -> Reading:
         return self._readers[self.fold(text)].read(text)
 
+    def set_danger_above(self, threshold: float) -> None:
+        for reader in self._readers:
+            reader.danger_above = threshold
 
-def _cross_validate(train: list[Record], folds: int = 5) -> int:
+
+def _cross_validate(train: list[Record], folds: int = 5, show_misses: bool = False) -> int:
     from tousu_triage.evaluate import evaluate, report
 
     reader = cast(Reader, _FoldReader(train, folds))
-    print(report(evaluate(train, reader, f"train, {folds}-fold cross-validation"), False))
+    print(report(evaluate(train, reader, f"train, {folds}-fold cross-validation"), show_misses))
+    return 0
+
+
+#: the danger thresholds ``--sweep`` tries, around the model's boundary (0)
+SWEEP = (-0.5, -0.4, -0.35, -0.3, -0.25, -0.2, -0.15, -0.1, -0.05, 0.0)
+
+
+def _sweep(train: list[Record], folds: int = 5) -> int:
+    """One row per threshold: urgent read as general, urgency accuracy, highest level read
+    as the lowest, all from the same fold models (so only the threshold differs)."""
+    from tousu_triage.evaluate import evaluate, urgency_figures
+
+    fold_reader = _FoldReader(train, folds)
+    print(f"danger threshold sweep, train, {folds}-fold cross-validation ({len(train)} texts)\n")
+    print("| danger above | urgent read as general | urgency accuracy | highest level read as lowest |")
+    print("|---|---|---|---|")
+    for threshold in SWEEP:
+        fold_reader.set_danger_above(threshold)
+        ev = evaluate(train, cast(Reader, fold_reader), "cv", timed=False)
+        missed, urgent, accuracy = urgency_figures(ev)
+        print(
+            f"| {threshold:+.2f} | {missed} of {urgent} ({100 * missed / max(urgent, 1):.2f} %) "
+            f"| {100 * accuracy:.1f} % | {ev.top_missed} of {ev.top_total} |"
+        )
     return 0
 
 

@@ -44,7 +44,7 @@ _VAGUE_LENGTH = 8
 #: costs far more than the reverse; -0.1 cut those in cross-validation from 5 to 2 of 247
 #: for two points of urgency accuracy (94.2 → 92.3 %); lower costs much more
 _MODEL_WEIGHT = 4.0
-_DANGER_ABOVE = -0.1
+DANGER_ABOVE = -0.1
 #: confidence is 1 - exp(-lead / scale), the lead being the top topic's blended score over
 #: the next one's; below _CLARIFY_BELOW (two topics all but tied) the clerk asks first
 _CONFIDENCE_SCALE = 0.5
@@ -80,9 +80,16 @@ class _Clause:
 class Reader:
     """Thread-safe after construction; build one per process (jieba's dictionary loads once)."""
 
-    def __init__(self, lexicon: Lexicon | None = None, model: NgramModel | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon | None = None,
+        model: NgramModel | None = None,
+        danger_above: float = DANGER_ABOVE,
+    ) -> None:
         self.lexicon = lexicon or shipped_lexicon()
         self.model = model or shipped_model()
+        #: the model's danger score above which there is danger (``train --sweep`` varies it)
+        self.danger_above = danger_above
         # the model's topics, then any the lexicon has and the model was never shown
         self._topics = self.model.topics + sorted(set(TOPICS) - set(self.model.topics))
         self._topic_index = {topic: i for i, topic in enumerate(self._topics)}
@@ -223,7 +230,7 @@ class Reader:
         model reads danger, unless it doubts (scores below its own boundary, 0) a text that
         speaks of what might or nearly happened (万一, 差点); or the topic is danger by
         definition (someone missing or trapped, a burst pipe, an intruder)."""
-        if model.danger > _DANGER_ABOVE and not (model.danger <= 0 and hypothetical):
+        if model.danger > self.danger_above and not (model.danger <= 0 and hypothetical):
             grams = "".join(f"「{g}」" for g in model.evidence(DANGER))
             return f"model {model.danger:+.2f} {grams}".rstrip()
         if topic in self._present:
