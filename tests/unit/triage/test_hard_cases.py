@@ -138,6 +138,14 @@ class TestPresentDanger:
     def test_a_whole_building_without_water_is_a_major_failure_for_logistics(self) -> None:
         assert filed("logistics-service", "整栋楼停水一上午了，水泵坏了")[1] == "urgent"
 
+    def test_a_single_space_ends_a_clause_in_a_voice_message(self) -> None:
+        # "要是" makes only its own clause hypothetical: the panel is dark now
+        text = "12栋的火灾报警主机 今天早上开始 屏幕全黑了 要是着火了谁知道 快来修"
+        assert filed("logistics-service", text)[1] == "urgent"
+        # a near miss beside a hazard still there: the missing cover is danger now
+        text = "3栋后面那个井盖不见了 路灯也不亮 刚刚有个老人差点踩空"
+        assert "danger" in read(text).signals
+
 
 class TestDifficultAndGroup:
     def test_no_fewer_than_five_times_is_repeated(self) -> None:
@@ -162,6 +170,39 @@ class TestDifficultAndGroup:
     def test_continuous_is_not_long_standing(self) -> None:
         assert "long_standing" not in read("电梯这两天运行时一直有异响").signals
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "车库入口的减速带坏了，从国庆到现在还没换",
+            "二次供水的水压由八月开始就一直偏低",
+            "垃圾房门口的灯中秋前就坏了，一直没人修",
+            "The gym's air-con has been broken since July",
+            "走廊窗户玻璃碎了，等了两个多月",
+        ],
+    )
+    def test_since_a_month_or_a_festival_is_long_standing(self, text: str) -> None:
+        assert "long_standing" in read(text).signals
+
+    def test_since_yesterday_is_not_long_standing(self) -> None:
+        assert "long_standing" not in read("从昨天到现在楼道灯都没亮").signals
+
+    def test_a_complaint_made_before_makes_this_one_repeated(self) -> None:
+        assert "repeated" in read("楼下商铺油烟太大，我上个月就投诉过，现在还是一样").signals
+        assert "repeated" in read("I reported the broken gate twice already and nothing happened").signals
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "停车场道闸突然落下来，砸到我的车顶，修车花了三千多",
+            "小区那只没拴的狗把我儿子腿咬了，打疫苗花了一千五",
+            "保洁冲洗地库没看车窗，我车里灌满了水",
+            "The barrier arm came down on my car at the east gate this morning",
+        ],
+    )
+    def test_a_loss_the_estate_caused_is_major_for_service_stations(self, text: str) -> None:
+        assert "injury_or_loss" in read(text).signals
+        assert filed("service-station-sop", text)[1] == "major"
+
     def test_legal_and_property_rights(self) -> None:
         assert filed("property-role-matrix", "地下车位产权归谁，我们要走法律途径")[1] == "difficult"
 
@@ -175,6 +216,11 @@ class TestDifficultAndGroup:
     )
     def test_signatories_are_counted(self, text: str, count: int) -> None:
         assert read(text).signatories == count
+
+    def test_a_building_that_signed_in_cantonese_counts_its_households(self) -> None:
+        text = "我哋成棟樓都簽晒名，一共四十二戶，反對加管理費"
+        assert read(text).signatories == 42
+        assert filed("community-standard", text)[1] == "group"
 
     def test_a_flat_number_is_not_a_count_of_households(self) -> None:
         assert read("楼上1502家厨房漏水，渗到我家吊顶了，业主群里说过没人管").signatories is None

@@ -12,7 +12,7 @@ from tousu_triage.classifier import Reader, Reading
 
 #: bump when the lexicon, the model or the reading rules change, so every result says
 #: what decided it: "blend" is the lexicon and the n-gram model read together
-CLASSIFIER = "tousu-blend@4"
+CLASSIFIER = "tousu-blend@5"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ _COUNT = re.compile(
     r"|(\d+)\s*(?:households|residents|owners|families|flats|neighbours|neighbors)"
 )
 _TOGETHER = re.compile(
-    r"联名|联署|签名|签字|集体|一起|共同|业主|住户|居民|households|residents|owners|signed|petition"
+    r"联名|联署|签.?名|签字|集体|成栋楼|全栋|整栋|一起|共同|业主|住户|居民|households|residents|owners|signed|petition"
 )
 
 
