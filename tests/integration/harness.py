@@ -23,6 +23,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ulid import ULID
 
+from tousu_shared.identity.local_issuer import issue
+
 SERVICES = ("intake", "triage", "dispatch", "sla-monitor", "callback", "archive")
 ADMIN_TOKEN = "integration-admin-token-0123456789"
 
@@ -124,6 +126,15 @@ class Stack:
     def topic_prefix(self) -> str:
         return f"{self.prefix}."
 
+    @property
+    def data_dir(self) -> Path:
+        return self.workdir / "data"
+
+    def person(self, subject: str, tenant: str, *roles: str) -> dict[str, str]:
+        """The Authorization header of a person of ``tenant`` holding ``roles`` (role@estate),
+        from the local issuer every service of this stack trusts."""
+        return {"authorization": f"Bearer {issue(self.data_dir, subject, tenant, roles)}"}
+
     def url(self, service: str) -> str:
         return self.services[service].url
 
@@ -162,6 +173,8 @@ class Stack:
                 "TOUSU_HTTP_PORT": str(free_port()),
                 "TOUSU_LOG_LEVEL": "INFO",
                 "TOUSU_ADMIN_TOKEN": ADMIN_TOKEN,
+                # one data folder per stack: its services trust one local token issuer
+                "TOUSU_DATA_DIR": str(self.data_dir),
                 **self.vault_env,
                 **self.common_env,
                 **extra_env,

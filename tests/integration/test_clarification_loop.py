@@ -120,7 +120,7 @@ async def test_a_vague_wechat_message_is_clarified_and_the_case_read_again(
         assert answer.status_code == 200 and complaint_id in answer.text, answer.text
 
     async def read_again() -> bool | list[Any]:
-        async with httpx.AsyncClient(base_url=stack.url("archive")) as client:
+        async with httpx.AsyncClient(base_url=stack.url("archive"), headers=ADMIN) as client:
             case = (await client.get(f"/v1/complaints/{complaint_id}")).json()
         triaged = [e["payload"] for e in case.get("timeline", []) if e["type"] == "ComplaintTriaged"]
         types = [e["type"] for e in case.get("timeline", [])]
@@ -150,6 +150,6 @@ async def test_a_vague_wechat_message_is_clarified_and_the_case_read_again(
 
 
 async def _last_reading(stack: Stack, complaint_id: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=stack.url("archive")) as client:
+    async with httpx.AsyncClient(base_url=stack.url("archive"), headers=ADMIN) as client:
         case = (await client.get(f"/v1/complaints/{complaint_id}")).json()
     return [e["payload"] for e in case["timeline"] if e["type"] == "ComplaintTriaged"][-1]

@@ -19,7 +19,7 @@ from tests.integration.harness import (
 
 
 async def _case(stack: Stack, complaint_id: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=stack.url("archive")) as client:
+    async with httpx.AsyncClient(base_url=stack.url("archive"), headers=ADMIN) as client:
         r = await client.get(f"/v1/complaints/{complaint_id}")
     return r.json() if r.status_code == 200 else {}
 

@@ -7,6 +7,7 @@ import asyncio
 import httpx
 
 from tests.integration.harness import (
+    ADMIN,
     Stack,
     add_tenant,
     all_dispatched,
@@ -40,7 +41,7 @@ async def test_500_complaints_each_archived_with_one_work_order(stack: Stack) ->
     # 500 reads at once queue for the client's 100 connections: waiting for one is not the
     # archive's slowness, so only each request's own time is bounded
     timeout = httpx.Timeout(10, pool=None)
-    async with httpx.AsyncClient(base_url=stack.url("archive"), timeout=timeout) as client:
+    async with httpx.AsyncClient(base_url=stack.url("archive"), timeout=timeout, headers=ADMIN) as client:
         cases = await asyncio.gather(*(client.get(f"/v1/complaints/{cid}") for cid in ids))
     for cid, response in zip(ids, cases, strict=True):
         assert response.status_code == 200, response.text
@@ -68,7 +69,7 @@ async def test_timeline_keeps_causal_order_and_masks_the_phone(stack: Stack) -> 
     await wait_until(lambda: all_dispatched(stack, tenant, 1), timeout=60, what="the case in archive")
     started_sql = "SELECT count(*) > 0 FROM case_events WHERE complaint_id = :c AND type = 'ClockStarted'"
     await wait_until(lambda: stack.scalar("archive", started_sql, c=cid), 60, "its clocks in archive")
-    async with httpx.AsyncClient(base_url=stack.url("archive")) as client:
+    async with httpx.AsyncClient(base_url=stack.url("archive"), headers=ADMIN) as client:
         case = (await client.get(f"/v1/complaints/{cid}")).json()
     lifecycle = [e for e in case["timeline"] if not e["type"].startswith(("Clock", "Escalation"))]
     received, triaged, ordered = lifecycle

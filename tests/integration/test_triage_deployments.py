@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from tests.integration.harness import (
+    ADMIN,
     Stack,
     add_tenant,
     complaint,
@@ -44,7 +45,7 @@ async def per_regime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
 
 
 async def triaged(stack: Stack, cid: str) -> dict[str, Any] | None:
-    async with httpx.AsyncClient(base_url=stack.url("archive"), timeout=10) as client:
+    async with httpx.AsyncClient(base_url=stack.url("archive"), timeout=10, headers=ADMIN) as client:
         response = await client.get(f"/v1/complaints/{cid}")
     if response.status_code != 200:
         return None

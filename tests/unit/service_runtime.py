@@ -19,12 +19,15 @@ from litestar.exceptions import LitestarDeprecationWarning
 from litestar.testing import AsyncTestClient
 from sqlmodel import col, select
 
+from tousu_shared.admin_token import admin_token
 from tousu_shared.clock import VirtualClock
 from tousu_shared.contracts.envelope import Envelope, decode_envelope
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.db.engine import make_engine, make_sessionmaker
 from tousu_shared.db.migrate import upgrade
 from tousu_shared.delivery.tables import OutboxMessage
+from tousu_shared.identity.local_issuer import issue
+from tousu_shared.identity.web import Identity
 from tousu_shared.regimes import REGIME_IDS
 from tousu_shared.runtime.service import Runtime, ServiceSpec
 from tousu_shared.settings import ServiceSettings
@@ -44,6 +47,7 @@ async def service_runtime(spec: ServiceSpec, tmp_path: Path, start: datetime) ->
         sessions=make_sessionmaker(engine),
         topics=Topics(),
         regimes=list(REGIME_IDS),
+        identity=Identity.from_settings(tmp_path, admin_token(tmp_path)),
     )
     if spec.setup is not None:
         spec.setup(runtime)
@@ -64,11 +68,18 @@ async def routes_client(rt: Runtime, headers: dict[str, str]) -> AsyncIterator[A
         yield client
 
 
-async def outbox(rt: Runtime) -> list[tuple[str, Envelope]]:
-    """Every event staged in the outbox, oldest first, with its topic."""
+async def outbox(rt: Runtime, audit: bool = False) -> list[tuple[str, Envelope]]:
+    """Every event staged in the outbox, oldest first, with its topic; the audit trail's
+    records (``audit.<service>``) only when asked for (``audit_records`` reads just them)."""
     async with rt.sessions() as session:
         rows = await session.scalars(select(OutboxMessage).order_by(col(OutboxMessage.id)))
-        return [(row.topic, decode_envelope(row.value)) for row in rows]
+        staged = [(row.topic, decode_envelope(row.value)) for row in rows]
+    return [(t, e) for t, e in staged if audit or not t.startswith(f"{rt.topics.prefix}audit.")]
+
+
+async def audit_records(rt: Runtime) -> list[Envelope]:
+    """The audit records staged in the outbox, oldest first."""
+    return [e for t, e in await outbox(rt, audit=True) if t.startswith(f"{rt.topics.prefix}audit.")]
 
 
 async def table_columns(url: str) -> dict[str, set[str]]:
@@ -83,3 +94,10 @@ async def table_columns(url: str) -> dict[str, set[str]]:
         )
     await engine.dispose()
     return found
+
+
+def person(rt: Runtime, subject: str, *roles: str, tenant: str = "t1") -> dict[str, str]:
+    """The Authorization header of a person of ``tenant`` holding ``roles`` (role@estate),
+    minted by the local issuer the runtime trusts."""
+    token = issue(rt.settings.data_dir, subject, tenant, roles)
+    return {"authorization": f"Bearer {token}"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tousu_archive.audit import audit_topics, list_audit, on_audit_event
 from tousu_archive.handlers import on_any_event
 from tousu_archive.routes import get_case, list_cases
 from tousu_shared.contracts.topics import Topics
@@ -22,8 +23,11 @@ SPEC = ServiceSpec(
     title="Tousu archive",
     migrations="tousu_archive.migrations",
     writes=lambda topics, regimes: [topics.archive],
-    subscriptions=[Subscription("archive", _every_topic, on_any_event)],
-    routes=[get_case, list_cases],
+    subscriptions=[
+        Subscription("archive", _every_topic, on_any_event),
+        Subscription("archive-audit", audit_topics, on_audit_event),
+    ],
+    routes=[get_case, list_cases, list_audit],
 )
 
 

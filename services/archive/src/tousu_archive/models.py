@@ -48,3 +48,27 @@ class CaseEvent(SQLModel, table=True):
     occurred_at: datetime = Field(sa_column=utc_column())
     causation_id: str | None = Field(default=None, max_length=64)
     payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class AuditEntry(SQLModel, table=True):
+    """The audit trail: who did what to which case, who saw which personal data. Rows are
+    only ever inserted; the database refuses UPDATE and DELETE (migration 0003)."""
+
+    __tablename__ = "audit_entries"
+
+    id: int | None = Field(
+        default=None, sa_column=sa.Column(_BIGINT_PK, primary_key=True, autoincrement=True)
+    )
+    event_id: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    tenant_id: str = Field(index=True, max_length=64)
+    estate_id: str = Field(index=True, max_length=64)
+    complaint_id: str = Field(index=True, max_length=64)
+    service: str = Field(max_length=32)
+    action: str = Field(index=True, max_length=100)
+    actor: str = Field(index=True, max_length=255)
+    actor_kind: str = Field(max_length=16)
+    actor_issuer: str | None = Field(default=None, max_length=255)
+    acting_for: str | None = Field(default=None, max_length=64)
+    detail: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    caused_event_id: str | None = Field(default=None, max_length=64)
+    occurred_at: datetime = Field(sa_column=utc_column(index=True))

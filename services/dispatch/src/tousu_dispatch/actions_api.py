@@ -25,15 +25,16 @@ from tousu_dispatch.domain.actions import (
 from tousu_dispatch.domain.warranty import Completion, builder_team
 from tousu_dispatch.models import WorkOrder, WorkOrderAction
 from tousu_dispatch.schemas import ActionIn
-from tousu_dispatch.web import admin_guard, refused, regime_rules
+from tousu_dispatch.web import allow, audit, caller, refused, regime_rules
 from tousu_shared.contracts.case_events import ACTION_EVENTS
 from tousu_shared.delivery.outbox import add_event
+from tousu_shared.identity.web import acting_as
 
 
 @post("/v1/work-orders/{work_order_id:str}/actions", tags=["work orders"], status_code=HTTP_202_ACCEPTED)
 async def take_action(request: Request[Any, Any, Any], work_order_id: str, data: ActionIn) -> dict[str, Any]:
     """Record what staff did (dispatch, accept, onsite, resolve, …); the SLA monitor applies it."""
-    rt = admin_guard(request)
+    rt, who = await caller(request)
     action = data.action()
     try:
         check_verb(action.verb)
@@ -46,6 +47,8 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
         )
         if order is None:
             raise NotFoundException(f"no work order {work_order_id!r}")
+        allow(request, who, "workorder.act", order)
+        by = acting_as(who, data.by)
         rules = regime_rules(order.regime_ref())
         try:
             check_open(order.work_order_id, order.status, action.verb)
@@ -56,7 +59,7 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
         payload = ACTION_EVENTS[action.verb](
             verb=action.verb,
             work_order_id=order.work_order_id,
-            by=data.by,
+            by=by,
             to=to,
             reason=reason,
             note=data.note,
@@ -76,7 +79,7 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
                 work_order_id=order.work_order_id,
                 seq=(last or 0) + 1,
                 verb=action.verb,
-                by_staff=data.by,
+                by_staff=by,
                 to_role=to,
                 reason=reason,
                 note=data.note,
@@ -93,6 +96,7 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
         order.updated_at = now
         session.add(order)
         add_event(session, rt.topics.workorders, event, now)
+        audit(session, rt, who, f"workorder.act:{action.verb}", order, by=by, now=now, event=event)
         if action.verb == "plan" and rules.plan_approval:  # 001: the supervisor approves the plan
             plan = {"note": data.note, "due_at": action.due_at.isoformat() if action.due_at else None}
             request_approval(
@@ -102,7 +106,7 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
                 kind="plan",
                 approver_role=rules.plan_approval,
                 subject={k: v for k, v in plan.items() if v is not None},
-                by=data.by,
+                by=by,
                 now=now,
                 caused_by=event,
             )

@@ -7,14 +7,13 @@ from tousu_dispatch.approvals_api import decide, list_approvals, record_compensa
 from tousu_dispatch.handlers import on_sla_event, on_triaged
 from tousu_dispatch.queries_api import get_work_order, list_work_orders
 from tousu_dispatch.roster_api import get_roster, put_roster, reassign
-from tousu_dispatch.web import setup
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
 
 SPEC = ServiceSpec(
     name="dispatch",
     title="Tousu dispatch",
     migrations="tousu_dispatch.migrations",
-    writes=lambda topics, regimes: [topics.workorders],
+    writes=lambda topics, regimes: [topics.workorders, topics.audit("dispatch")],
     routes=[
         take_action,
         get_work_order,
@@ -30,7 +29,6 @@ SPEC = ServiceSpec(
         Subscription("dispatch", lambda topics, regimes: [topics.triaged], on_triaged),
         Subscription("dispatch-sla", lambda topics, regimes: [topics.sla], on_sla_event),
     ],
-    setup=setup,
 )
 
 

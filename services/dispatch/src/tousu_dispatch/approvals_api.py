@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.status_codes import HTTP_202_ACCEPTED
 from pydantic import ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,23 +16,26 @@ from sqlmodel import col, select
 from tousu_dispatch.domain.actions import ActionRefused, check_open
 from tousu_dispatch.domain.approvals import Compensation, check_decision
 from tousu_dispatch.models import Approval, WorkOrder
-from tousu_dispatch.web import admin_guard, refused
+from tousu_dispatch.web import allow, audit, caller, refused
 from tousu_shared.clean import CleanModel
 from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.contracts.events import ApprovalDecided, ApprovalRequested
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.delivery.outbox import add_event
+from tousu_shared.identity.web import acting_as
 from tousu_shared.ids import new_id
 
 
 class CompensationIn(Compensation):
-    by: str = Field(min_length=1, max_length=64, description="Staff id of who records it")
+    by: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Staff id of who records it (operator only)"
+    )
 
 
 class DecisionIn(CleanModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    by: str = Field(min_length=1, max_length=64)
+    by: str | None = Field(default=None, min_length=1, max_length=64, description="operator only")
     approved: bool
     note: str | None = Field(default=None, max_length=2000)
 
@@ -76,10 +79,12 @@ async def record_compensation(
     request: Request[Any, Any, Any], work_order_id: str, data: CompensationIn
 ) -> dict[str, Any]:
     """Record a compensation (cash, or a management or parking fee waiver); it waits for approval."""
-    rt = admin_guard(request)
+    rt, who = await caller(request)
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         order = await _order(session, work_order_id)
+        allow(request, who, "compensation.request", order)
+        by = acting_as(who, data.by)
         try:
             check_open(order.work_order_id, order.status, "record a compensation")
         except ActionRefused as exc:
@@ -92,8 +97,18 @@ async def record_compensation(
             kind="compensation",
             approver_role=None,
             subject=subject,
-            by=data.by,
+            by=by,
             now=now,
+        )
+        audit(
+            session,
+            rt,
+            who,
+            "compensation.request",
+            order,
+            by=by,
+            now=now,
+            detail={"approval_id": approval.approval_id},
         )
     if rt.relay:
         rt.relay.wake()
@@ -103,29 +118,46 @@ async def record_compensation(
 @post("/v1/approvals/{approval_id:str}", tags=["approvals"], status_code=HTTP_202_ACCEPTED)
 async def decide(request: Request[Any, Any, Any], approval_id: str, data: DecisionIn) -> dict[str, Any]:
     """Approve or reject a plan or a compensation (not by whoever asked for it)."""
-    rt = admin_guard(request)
+    rt, who = await caller(request)
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         approval = await session.get(Approval, approval_id, with_for_update=True)
         if approval is None:
             raise NotFoundException(f"no approval {approval_id!r}")
+        order = await _order(session, approval.work_order_id)
+        allow(request, who, "approval.decide", order)
+        named = approval.approver_role
+        if named and not who.is_operator and named not in who.roles_in(order.estate_id):
+            raise PermissionDeniedException(f"this approval is for the {named} of estate {order.estate_id}")
+        by = acting_as(who, data.by)
         try:
-            check_decision(approval.status, approval.requested_by, data.by, approval.kind)
+            check_decision(approval.status, approval.requested_by, by, approval.kind)
         except ActionRefused as exc:
             raise refused(exc) from None
         approval.status = "approved" if data.approved else "rejected"
-        approval.decided_by, approval.decided_at, approval.note = data.by, now, data.note
+        approval.decided_by, approval.decided_at, approval.note = by, now, data.note
         session.add(approval)
-        order = await _order(session, approval.work_order_id)
         payload = ApprovalDecided(
             approval_id=approval_id,
             work_order_id=order.work_order_id,
             kind=approval.kind,
             approved=data.approved,
-            decided_by=data.by,
+            decided_by=by,
             note=data.note,
         )
-        add_event(session, rt.topics.workorders, order.event(payload, now), now)
+        decided = order.event(payload, now)
+        add_event(session, rt.topics.workorders, decided, now)
+        audit(
+            session,
+            rt,
+            who,
+            "approval.decide",
+            order,
+            by=by,
+            now=now,
+            event=decided,
+            detail={"approval_id": approval_id, "approved": data.approved},
+        )
     if rt.relay:
         rt.relay.wake()
     return {"approval_id": approval_id, "status": approval.status}
@@ -133,9 +165,9 @@ async def decide(request: Request[Any, Any, Any], approval_id: str, data: Decisi
 
 @get("/v1/work-orders/{work_order_id:str}/approvals", tags=["approvals"])
 async def list_approvals(request: Request[Any, Any, Any], work_order_id: str) -> dict[str, Any]:
-    rt = admin_guard(request)
+    rt, who = await caller(request)
     async with rt.sessions() as session:
-        await _order(session, work_order_id)
+        allow(request, who, "workorder.read", await _order(session, work_order_id))
         rows = await session.scalars(
             select(Approval)
             .where(col(Approval.work_order_id) == work_order_id)

@@ -11,7 +11,8 @@ from sqlmodel import col, select
 
 from tousu_dispatch.models import WorkOrder, WorkOrderAction
 from tousu_dispatch.schemas import action_out, work_order_out
-from tousu_dispatch.web import admin_guard
+from tousu_dispatch.web import allow, caller
+from tousu_shared.runtime.service import identity_of, runtime_of
 
 MAX_PAGE = 500
 
@@ -19,11 +20,12 @@ MAX_PAGE = 500
 @get("/v1/work-orders/{work_order_id:str}", tags=["work orders"])
 async def get_work_order(request: Request[Any, Any, Any], work_order_id: str) -> dict[str, Any]:
     """The work order and the actions taken on it, in the order they were taken."""
-    rt = admin_guard(request)
+    rt, who = await caller(request)
     async with rt.sessions() as session:
         order = await session.get(WorkOrder, work_order_id)
         if order is None:
             raise NotFoundException(f"no work order {work_order_id!r}")
+        allow(request, who, "workorder.read", order)
         actions = await session.scalars(
             select(WorkOrderAction)
             .where(col(WorkOrderAction.work_order_id) == work_order_id)
@@ -44,9 +46,20 @@ async def list_work_orders(
     limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 100,
     offset: Annotated[int, Parameter(ge=0)] = 0,
 ) -> dict[str, Any]:
-    """A page of work orders, oldest first; each filter given must match (``tenant``, ``estate``: ids)."""
-    rt = admin_guard(request)
+    """A page of work orders, oldest first; each filter given must match (``tenant``, ``estate``: ids;
+    ``assignee=me``: the caller's own). A person sees their group's work orders in the estates
+    where they may read them; the operator sees every group's."""
+    rt = runtime_of(request)
+    identity = identity_of(request)
+    who, scope = await identity.scope(request, "workorder.read")
+    if scope.tenant is not None and tenant not in (None, scope.tenant):
+        identity.require(request, who, "workorder.read", tenant, None)  # logs, then 404
+    tenant = scope.tenant or tenant
+    if assignee == "me":
+        assignee = who.subject
     query = select(WorkOrder)
+    if scope.estates is not None:
+        query = query.where(col(WorkOrder.estate_id).in_(sorted(scope.estates)))
     for column, value in (
         (WorkOrder.complaint_id, complaint_id),
         (WorkOrder.tenant_id, tenant),

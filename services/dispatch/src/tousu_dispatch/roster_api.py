@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post, put
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from pydantic import ConfigDict, Field
@@ -17,8 +17,10 @@ from tousu_dispatch.assignment import assign, auto_choice, roster_of
 from tousu_dispatch.domain.actions import ActionRefused, check_open
 from tousu_dispatch.domain.roster import Choice, Roster, on_duty
 from tousu_dispatch.models import EstateRoster, WorkOrder
-from tousu_dispatch.web import Conflict, Unprocessable, admin_guard, refused
+from tousu_dispatch.web import Conflict, Unprocessable, allow, audit, caller, refused
 from tousu_shared.clean import CleanModel
+from tousu_shared.identity.web import acting_as
+from tousu_shared.runtime.service import identity_of
 
 
 class RosterIn(Roster):
@@ -28,7 +30,9 @@ class RosterIn(Roster):
 class AssignIn(CleanModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    by: str = Field(min_length=1, max_length=64, description="Staff id of who reassigns")
+    by: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Staff id of who reassigns (operator only)"
+    )
     staff_id: str | None = Field(
         default=None, max_length=64, description="Who takes it; absent: the rule chooses"
     )
@@ -38,10 +42,13 @@ class AssignIn(CleanModel):
 @put("/v1/estates/{estate_id:str}/roster", tags=["rosters"], status_code=HTTP_200_OK)
 async def put_roster(request: Request[Any, Any, Any], estate_id: str, data: RosterIn) -> dict[str, Any]:
     """Replace the estate's roster (teams per department, people, shifts, on-call, the rule)."""
-    rt = admin_guard(request)
+    rt, who = await caller(request)
     roster = Roster.model_validate(data.model_dump(exclude={"tenant_id"}))
     async with rt.sessions() as session, session.begin():
         row = await session.get(EstateRoster, estate_id, with_for_update=True)
+        # an estate with a roster is its group's: anyone else is told it does not exist
+        owner = row.tenant_id if row is not None else data.tenant_id
+        identity_of(request).require(request, who, "roster.write", owner, estate_id)
         if row is not None and row.tenant_id != data.tenant_id:
             raise Unprocessable(f"estate {estate_id!r} belongs to another property group")
         row = row or EstateRoster(
@@ -55,10 +62,19 @@ async def put_roster(request: Request[Any, Any, Any], estate_id: str, data: Rost
 
 @get("/v1/estates/{estate_id:str}/roster", tags=["rosters"])
 async def get_roster(
-    request: Request[Any, Any, Any], estate_id: str, tenant: str = Parameter(query="tenant", min_length=1)
+    request: Request[Any, Any, Any],
+    estate_id: str,
+    tenant: str | None = Parameter(query="tenant", default=None, min_length=1, description="operator only"),
 ) -> dict[str, Any]:
-    rt = admin_guard(request)
+    rt, who = await caller(request)
+    if who.is_operator and not tenant:
+        raise ValidationException("the operator names the group: ?tenant=")
+    tenant = tenant or who.tenant
+    assert tenant is not None
     async with rt.sessions() as session:
+        row = await session.get(EstateRoster, estate_id)
+        if row is not None:  # the estate's own group decides who reads it
+            identity_of(request).require(request, who, "roster.read", row.tenant_id, estate_id)
         roster = await roster_of(session, tenant, estate_id)
     if roster is None:
         raise NotFoundException(f"no roster for estate {estate_id!r} of {tenant!r}")
@@ -68,7 +84,7 @@ async def get_roster(
 @post("/v1/work-orders/{work_order_id:str}/assign", tags=["work orders"], status_code=HTTP_202_ACCEPTED)
 async def reassign(request: Request[Any, Any, Any], work_order_id: str, data: AssignIn) -> dict[str, Any]:
     """Give the work order to a named person of its department's teams, or let the rule choose."""
-    rt = admin_guard(request)
+    rt, who = await caller(request)
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         order = await session.scalar(
@@ -76,6 +92,8 @@ async def reassign(request: Request[Any, Any, Any], work_order_id: str, data: As
         )
         if order is None:
             raise NotFoundException(f"no work order {work_order_id!r}")
+        allow(request, who, "workorder.assign", order)
+        by = acting_as(who, data.by)
         try:
             check_open(order.work_order_id, order.status, "be reassigned")
         except ActionRefused as exc:
@@ -83,8 +101,9 @@ async def reassign(request: Request[Any, Any, Any], work_order_id: str, data: As
         roster = await roster_of(session, order.tenant_id, order.estate_id)
         if roster is None:
             raise Conflict(f"estate {order.estate_id!r} has no roster; upload one first")
-        choice = await _choice(session, order, roster, data, now)
-        event = assign(session, rt.topics, order, choice, now, by=data.by)
+        choice = await _choice(session, order, roster, data, by, now)
+        event = assign(session, rt.topics, order, choice, now, by=by)
+        audit(session, rt, who, "workorder.assign", order, by=by, now=now, event=event)
     if rt.relay:
         rt.relay.wake()
     return {
@@ -97,7 +116,7 @@ async def reassign(request: Request[Any, Any, Any], work_order_id: str, data: As
 
 
 async def _choice(
-    session: AsyncSession, order: WorkOrder, roster: Roster, data: AssignIn, now: datetime
+    session: AsyncSession, order: WorkOrder, roster: Roster, data: AssignIn, by: str, now: datetime
 ) -> Choice:
     if data.staff_id is None:
         choice = await auto_choice(session, order, roster, now)
@@ -110,5 +129,5 @@ async def _choice(
             f"{data.staff_id!r} is in no {order.department} team of estate {order.estate_id!r}"
         )
     duty = "on duty" if on_duty(roster, data.staff_id, now) else "off duty now"
-    why = f"reassigned by {data.by} ({duty})" + (f": {data.reason}" if data.reason else "")
+    why = f"reassigned by {by} ({duty})" + (f": {data.reason}" if data.reason else "")
     return Choice(data.staff_id, found[0].team_id, why)

@@ -15,7 +15,9 @@ class ActionIn(CleanModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     verb: str = Field(min_length=1, max_length=32, description="dispatch, accept, onsite, resolve, close, …")
-    by: str = Field(min_length=1, max_length=64, description="Staff id of who did it")
+    by: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Staff id of who did it (operator only)"
+    )
     to: str | None = Field(default=None, max_length=64, description="dispatch/escalate: a role id")
     reason: str | None = Field(default=None, max_length=500)
     note: str | None = Field(default=None, max_length=2000)

@@ -1,20 +1,24 @@
-"""What dispatch's HTTP routes share: the admin guard, the 4xx answers, the regime rules."""
+"""What dispatch's HTTP routes share: who calls and what they may do to a work order, the
+4xx answers, the regime rules."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from litestar import Request
 from litestar.exceptions import ClientException, HTTPException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu_dispatch.domain.actions import ActionRefused, RegimeRules
-from tousu_shared.admin_token import admin_token, require_admin
+from tousu_dispatch.models import WorkOrder
+from tousu_shared.contracts.envelope import Envelope
+from tousu_shared.identity import Principal
+from tousu_shared.identity.audit import record_audit
 from tousu_shared.regimes import load_regime
-from tousu_shared.runtime.service import Runtime, runtime_of
-
-ADMIN_TOKEN = "admin_token"
+from tousu_shared.runtime.service import Runtime, identity_of, runtime_of
 
 
 class Unprocessable(ClientException):
@@ -25,15 +29,43 @@ class Conflict(ClientException):
     status_code = HTTP_409_CONFLICT
 
 
-def setup(rt: Runtime) -> None:
-    """Read the admin token once, at start (a missing or empty token file stops the process)."""
-    rt.state[ADMIN_TOKEN] = admin_token(rt.settings.data_dir)
+async def caller(request: Request[Any, Any, Any]) -> tuple[Runtime, Principal]:
+    """The runtime and the authenticated caller (401 otherwise)."""
+    return runtime_of(request), await identity_of(request).caller(request)
 
 
-def admin_guard(request: Request[Any, Any, Any]) -> Runtime:
-    rt = runtime_of(request)
-    require_admin(request, rt.state[ADMIN_TOKEN])
-    return rt
+def allow(request: Request[Any, Any, Any], who: Principal, permission: str, order: WorkOrder) -> None:
+    """403 (or 404 for another group's work order) unless the policy lets ``who`` do this."""
+    identity_of(request).require(request, who, permission, order.tenant_id, order.estate_id)
+
+
+def audit(
+    session: AsyncSession,
+    rt: Runtime,
+    who: Principal,
+    action: str,
+    order: WorkOrder,
+    *,
+    by: str,
+    now: datetime,
+    event: Envelope | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The audit record of an act on a work order, in the act's own transaction."""
+    record_audit(
+        session,
+        rt.topics,
+        "dispatch",
+        who,
+        action,
+        tenant_id=order.tenant_id,
+        estate_id=order.estate_id,
+        complaint_id=order.complaint_id,
+        now=now,
+        acting_for=by,
+        detail={"work_order_id": order.work_order_id, **(detail or {})},
+        caused=event,
+    )
 
 
 def refused(exc: ActionRefused) -> HTTPException:

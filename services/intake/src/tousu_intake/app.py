@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tousu_intake.channel_routes import channel_handshake, channel_message
 from tousu_intake.clarify import on_triaged
+from tousu_intake.contact_api import reveal_contact
 from tousu_intake.host import setup_host
 from tousu_intake.rejection import reject_complaint
 from tousu_intake.routes import list_channel_accounts, list_estates, put_channel_account, put_estate
@@ -13,9 +14,10 @@ SPEC = ServiceSpec(
     name="intake",
     title="Tousu intake",
     migrations="tousu_intake.migrations",
-    writes=lambda topics, regimes: [topics.received(r) for r in regimes],
+    writes=lambda topics, regimes: [*(topics.received(r) for r in regimes), topics.audit("intake")],
     routes=[
         reject_complaint,
+        reveal_contact,
         put_estate,
         list_estates,
         put_channel_account,

@@ -14,7 +14,6 @@ from tousu_channels import ChannelAdapter, ChannelError, available_channels, loa
 from tousu_intake.registration import Limits, Registrar
 from tousu_intake.settings import IntakeSettings
 from tousu_intake.vault import Vault, VaultError, vault_from_settings
-from tousu_shared.admin_token import admin_token
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.runtime.service import Runtime, Subscription
 
@@ -24,7 +23,6 @@ class ChannelHost:
     adapters: dict[str, ChannelAdapter]
     vault: Vault
     registrar: Registrar
-    admin_token: str
     default_rate: int
     _limiter: MovingWindowRateLimiter = field(
         default_factory=lambda: MovingWindowRateLimiter(MemoryStorage())
@@ -55,7 +53,6 @@ def setup_host(rt: Runtime) -> None:
         adapters=adapters,
         vault=vault,
         registrar=Registrar(vault, rt.topics, limits),
-        admin_token=admin_token(rt.settings.data_dir),
         default_rate=settings.channel_rate_per_minute,
     )
     _add_channel_workers(rt, host)

@@ -1,4 +1,5 @@
-"""Intake's admin API: estates and channel accounts (Authorization: Bearer <admin token>)."""
+"""Intake's admin API: estates and channel accounts (the operator's token: policy
+``estate.admin`` and ``channel.admin``)."""
 
 from __future__ import annotations
 
@@ -15,23 +16,24 @@ from sqlmodel import col, select
 from tousu_intake.host import host_of
 from tousu_intake.models import ChannelAccount, Estate
 from tousu_intake.schemas import ChannelAccountIn, ChannelAccountOut, EstateIn
-from tousu_shared.admin_token import require_admin
+from tousu_shared.identity import Principal
 from tousu_shared.regimes import REGIME_IDS, load_regime
-from tousu_shared.runtime.service import runtime_of
+from tousu_shared.runtime.service import identity_of, runtime_of
 
 
 class Unprocessable(ClientException):
     status_code = 422
 
 
-def admin_guard(request: Request[Any, Any, Any]) -> None:
-    require_admin(request, host_of(runtime_of(request)).admin_token)
+async def admin_guard(request: Request[Any, Any, Any], permission: str) -> Principal:
+    """Platform-wide administration: the policy gives it to the operator only."""
+    return await identity_of(request).authorise(request, permission, None, None)
 
 
 @put("/v1/estates/{estate_id:str}", tags=["admin"], status_code=HTTP_200_OK)
 async def put_estate(request: Request[Any, Any, Any], estate_id: str, data: EstateIn) -> dict[str, str]:
     """Create or update an estate and bind it to a regime."""
-    admin_guard(request)
+    await admin_guard(request, "estate.admin")
     if data.regime not in REGIME_IDS:
         raise Unprocessable(f"unknown regime {data.regime!r}; known: {', '.join(REGIME_IDS)}")
     try:
@@ -55,7 +57,7 @@ async def put_estate(request: Request[Any, Any, Any], estate_id: str, data: Esta
 
 @get("/v1/estates", tags=["admin"])
 async def list_estates(request: Request[Any, Any, Any], tenant_id: str) -> list[dict[str, Any]]:
-    admin_guard(request)
+    await admin_guard(request, "estate.admin")
     rt = runtime_of(request)
     async with rt.sessions() as session:
         rows = await session.scalars(
@@ -69,7 +71,7 @@ async def put_channel_account(
     request: Request[Any, Any, Any], account_id: str, data: ChannelAccountIn
 ) -> ChannelAccountOut:
     """Create or update a channel account: which tenant and estates its messages may write into."""
-    admin_guard(request)
+    await admin_guard(request, "channel.admin")
     rt = runtime_of(request)
     host = host_of(rt)
     if data.default_estate and data.default_estate not in data.estates:
@@ -103,7 +105,7 @@ async def put_channel_account(
 
 @get("/v1/channel-accounts", tags=["admin"])
 async def list_channel_accounts(request: Request[Any, Any, Any], tenant_id: str) -> list[ChannelAccountOut]:
-    admin_guard(request)
+    await admin_guard(request, "channel.admin")
     rt = runtime_of(request)
     async with rt.sessions() as session:
         rows = await session.scalars(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tousu_shared.admin_token import admin_token
 from tousu_shared.calendar import CalendarFileError, load_calendar
 from tousu_shared.runtime.service import Runtime, ServiceSpec, Subscription, serve
 from tousu_sla_monitor.firing import FiringLoop
@@ -28,7 +27,6 @@ def setup(rt: Runtime) -> None:
     except CalendarFileError as exc:
         raise ValueError(str(exc)) from None
     rt.state["calendar"] = calendar
-    rt.state["admin_token"] = admin_token(rt.settings.data_dir)
     rt.state["firing"] = loop = FiringLoop(
         rt.sessions,
         calendar,

@@ -1,6 +1,7 @@
 """Live views: one case's clocks with time left, and a department's queue by due time.
 
-Guarded by the admin token until people sign in (identity); every query names its tenant.
+A person sees their own group's cases in the estates where they hold a role that reads
+cases (policy ``case.read``); the operator names the group with ``?tenant=``.
 """
 
 from __future__ import annotations
@@ -11,21 +12,32 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from litestar import Request, get
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Parameter
 from sqlalchemy import select
 from sqlmodel import col
 
-from tousu_shared.admin_token import require_admin
-from tousu_shared.runtime.service import runtime_of
+from tousu_shared.identity import Principal
+from tousu_shared.runtime.service import identity_of, runtime_of
 from tousu_sla_monitor.models import SlaCase, SlaClockRun
 from tousu_sla_monitor.store import regime_of, timeline_of
 
-Tenant = Parameter(query="tenant", min_length=1, max_length=64, description="The property group")
+Tenant = Parameter(
+    query="tenant", default=None, min_length=1, max_length=64, description="The property group (operator)"
+)
 
 
-def _guard(request: Request[Any, Any, Any]) -> None:
-    require_admin(request, runtime_of(request).state["admin_token"])
+def _tenant(request: Request[Any, Any, Any], who: Principal, tenant: str | None) -> str:
+    """The group a query is about: the caller's own (naming another is a 404), or the one
+    the operator names."""
+    if who.is_operator:
+        if not tenant:
+            raise ValidationException("the operator names the group: ?tenant=")
+        return tenant
+    assert who.tenant is not None
+    if tenant not in (None, who.tenant):
+        identity_of(request).require(request, who, "case.read", tenant, None)  # logs, then 404
+    return who.tenant
 
 
 def _run_json(run: SlaClockRun, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -53,15 +65,17 @@ def _run_json(run: SlaClockRun, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
 
 @get("/v1/cases/{complaint_id:str}/clocks", tags=["clocks"])
 async def case_clocks(
-    request: Request[Any, Any, Any], complaint_id: str, tenant: str = Tenant
+    request: Request[Any, Any, Any], complaint_id: str, tenant: str | None = Tenant
 ) -> dict[str, Any]:
     """Every clock of one case (each run of a restarted clock), with time left, and its escalations."""
-    _guard(request)
+    who = await identity_of(request).caller(request)
+    group = _tenant(request, who, tenant)
     rt = runtime_of(request)
     async with rt.sessions() as session:
         case = await session.get(SlaCase, complaint_id)
-        if case is None or case.tenant_id != tenant:
-            raise NotFoundException(f"no case {complaint_id} for tenant {tenant}")
+        if case is None or case.tenant_id != group:
+            raise NotFoundException(f"no case {complaint_id} for tenant {group}")
+        identity_of(request).require(request, who, "case.read", case.tenant_id, case.estate_id)
         runs = (
             await session.scalars(
                 select(SlaClockRun)
@@ -96,21 +110,24 @@ async def case_clocks(
 async def department_queue(
     request: Request[Any, Any, Any],
     department: str,
-    tenant: str = Tenant,
+    tenant: str | None = Tenant,
     estate: str | None = Parameter(query="estate", default=None, max_length=64),
     limit: int = Parameter(query="limit", default=100, ge=1, le=500),
     offset: int = Parameter(query="offset", default=0, ge=0),
 ) -> dict[str, Any]:
     """A department's open clocks, soonest due first (breached ones lead: they are past due)."""
-    _guard(request)
+    who, scope = await identity_of(request).scope(request, "case.read")
+    group = _tenant(request, who, tenant)
     rt = runtime_of(request)
     query = select(SlaClockRun).where(
-        col(SlaClockRun.tenant_id) == tenant,
+        col(SlaClockRun.tenant_id) == group,
         col(SlaClockRun.department) == department,
         col(SlaClockRun.is_open).is_(True),
     )
     if estate:
         query = query.where(col(SlaClockRun.estate_id) == estate)
+    if scope.estates is not None:
+        query = query.where(col(SlaClockRun.estate_id).in_(sorted(scope.estates)))
     query = query.order_by(col(SlaClockRun.due_at), col(SlaClockRun.complaint_id)).limit(limit).offset(offset)
     async with rt.sessions() as session:
         runs = (await session.scalars(query)).all()

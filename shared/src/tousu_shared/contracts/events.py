@@ -207,6 +207,22 @@ class ApprovalDecided(Payload):
     note: str | None = None
 
 
+class AuditRecorded(Payload):
+    """Who did what to a case, or saw which personal data, with which credential: written in
+    the same transaction as the act, on the acting service's own ``audit.<service>`` topic."""
+
+    service: str = Field(description="The service that was asked")
+    action: str = Field(description="What was done: the permission used, and its verb (workorder.act:onsite)")
+    actor: str = Field(description="Who: the person's subject, or 'operator'")
+    actor_kind: str = Field(description="person or operator")
+    actor_issuer: str | None = Field(default=None, description="The identity provider that vouched for them")
+    acting_for: str | None = Field(default=None, description="The staff id the operator acted for")
+    detail: dict[str, Any] = Field(
+        default_factory=dict, description="What was touched (never the data shown)"
+    )
+    caused_event_id: str | None = Field(default=None, description="The event the act produced, if any")
+
+
 _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("ComplaintReceived", 1): ComplaintReceived,
     ("ComplaintTriaged", 1): ComplaintTriaged,
@@ -219,6 +235,7 @@ _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("EscalationNotified", 1): EscalationNotified,
     ("ApprovalRequested", 1): ApprovalRequested,
     ("ApprovalDecided", 1): ApprovalDecided,
+    ("AuditRecorded", 1): AuditRecorded,
     **{(model.__name__, 1): model for model in case_events.ACTION_EVENTS.values()},
     **{(model.__name__, 1): model for model in case_events.CLOCK_EVENTS.values()},
     ("EscalationRaised", 1): case_events.EscalationRaised,

@@ -34,6 +34,10 @@ class Topics:
     def archive(self) -> str:
         return f"{self.prefix}archive.events"
 
+    def audit(self, service: str) -> str:
+        """Who did what and who saw which personal data, per acting service; read by archive."""
+        return f"{self.prefix}audit.{service}"
+
     def outbound(self, channel: str) -> str:
         """Messages for complainants, per channel adapter; written by intake, read by its host."""
         return f"{self.prefix}channels.outbound.{channel}"

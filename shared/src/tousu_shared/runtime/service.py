@@ -26,11 +26,13 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from tousu_shared.admin_token import admin_token
 from tousu_shared.clock import Clock, clock_from
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.db.engine import make_engine, make_sessionmaker
 from tousu_shared.delivery.consumer import Handler
 from tousu_shared.delivery.relay import OutboxRelay
+from tousu_shared.identity.web import Identity
 from tousu_shared.logging import configure_logging, get_logger
 from tousu_shared.regimes import REGIME_IDS, selected_regimes
 from tousu_shared.runtime import lifecycle
@@ -83,6 +85,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     topics: Topics
     regimes: list[str]
+    #: who calls the HTTP API and what the policy lets them do
+    identity: Identity | None = None
     relay: OutboxRelay | None = None
     ready: bool = False
     lifecycle: Lifecycle | None = None
@@ -111,6 +115,7 @@ def build_app(
         sessions=make_sessionmaker(engine),
         topics=Topics(settings.topic_prefix),
         regimes=selected_regimes(settings.regimes),
+        identity=Identity.from_settings(settings.data_dir, admin_token(settings.data_dir)),
     )
     if spec.setup is not None:
         spec.setup(runtime)
@@ -158,6 +163,12 @@ async def _refuse_until_ready(request: Request[Any, Any, Any]) -> None:
 
 def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
     return request.app.state.runtime
+
+
+def identity_of(request: Request[Any, Any, Any]) -> Identity:
+    identity = runtime_of(request).identity
+    assert identity is not None, "build_app gives every runtime its identity"
+    return identity
 
 
 @get("/health/live", include_in_schema=False)
