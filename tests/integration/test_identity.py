@@ -252,6 +252,10 @@ async def test_the_policy_matrix_holds_on_the_real_services(stack: Stack) -> Non
         return True if found == served.acts else f"{sum(found.values())} of {sum(served.acts.values())}"
 
     await wait_until(complete, 60, "the audit trail of every act")
+    # the trail is append-only in the database itself
+    for statement in ("UPDATE audit_entries SET actor = 'someone-else'", "DELETE FROM audit_entries"):
+        with pytest.raises(Exception, match="append-only"):
+            await stack.scalar("archive", statement)
     # and the other group's quality manager sees none of it
     outsider = stack.person("qm-b", other.tenant, "quality_manager@*")
     async with httpx.AsyncClient(base_url=stack.url("archive"), headers=outsider) as client:

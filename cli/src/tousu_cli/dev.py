@@ -109,13 +109,18 @@ def _print_banner(tenant: str, estate: str, app_key: str) -> None:
 Tousu is up. Demo property group: {tenant}
 
   Intake (APP)    http://127.0.0.1:{intake}/v1/channels/http/jx-app   (key in .run/data/demo-channel-keys.json)
-  Case query      http://127.0.0.1:{archive}/v1/complaints?tenant_id={tenant}
+  Case query      http://127.0.0.1:{archive}/v1/complaints   (with a person's token, below)
   OpenAPI docs    http://127.0.0.1:{intake}/schema  and  http://127.0.0.1:{archive}/schema
 
 Post a complaint:
   curl -s -X POST http://127.0.0.1:{intake}/v1/channels/http/jx-app -H 'authorization: Bearer {app_key}' \\
     -d '{{"estate_id":"{estate}","channel":"app","text":"3号楼电梯困人，请尽快处理","room":"3-1-1201","contact":{{"name":"王女士","phone":"13812345678"}}}}'
-Then open the case:
-  curl -s http://127.0.0.1:{archive}/v1/complaints/<complaint_id>
+Sign in as a demo clerk (a token from the local issuer, valid 8 h; `tousu policy show` lists the roles):
+  TOKEN=$(uv run tousu token --sub cs-01 --tenant {tenant} --role customer_service@{estate} --role 'quality_manager@*')
+Then open the case, see the caller's number (audited), and read the audit trail:
+  curl -s -H "authorization: Bearer $TOKEN" http://127.0.0.1:{archive}/v1/complaints/<complaint_id>
+  curl -s -H "authorization: Bearer $TOKEN" -X POST http://127.0.0.1:{intake}/v1/complaints/<complaint_id>/contact \\
+    -d '{{"purpose":"回访"}}'
+  curl -s -H "authorization: Bearer $TOKEN" http://127.0.0.1:{archive}/v1/audit
 
 Press Ctrl-C to stop.""")
