@@ -1,9 +1,11 @@
 """Identity on the real services: a matrix of role × endpoint × group generated from the
 policy (every forbidden cell 403 or 404, every allowed cell served), cross-group probes and
-bad tokens refused and logged, and an audit trail that holds every act performed, once."""
+bad tokens refused and logged, an audit trail that holds every act performed, once, and a
+Kafka message naming another group's estate dead-lettered by every consumer."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -11,8 +13,11 @@ from typing import Any
 
 import httpx
 import jwt
+import orjson
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from ulid import ULID
 
 from tests.integration.harness import (
     ADMIN,
@@ -20,6 +25,7 @@ from tests.integration.harness import (
     add_tenant,
     all_dispatched,
     complaint,
+    kafka_bootstrap,
     post_complaints,
     wait_until,
 )
@@ -319,3 +325,58 @@ async def test_forged_expired_and_foreign_tokens_and_crafted_probes_fail_and_are
         assert r.status_code == 404
     assert stack.services["archive"].log_count("access refused") >= refused_before + 2
     assert stack.services["intake"].log_count("access refused") >= 1
+
+
+async def _messages(
+    topic: str, key: bytes, want: int, timeout: float = 30
+) -> list[ConsumerRecord[bytes, bytes]]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=kafka_bootstrap(), auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    found: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while len(found) < want:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    found += [r for r in records if r.key == key]
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_a_kafka_message_naming_another_groups_estate_is_dead_lettered_unapplied(
+    stack: Stack,
+) -> None:
+    tenant, estate = "idm-kafka", "idm-k1"
+    await add_tenant(stack, tenant, {estate: "logistics-service"})
+    [cid] = await post_complaints(stack, [complaint(tenant, estate, 4)])
+    await wait_until(lambda: all_dispatched(stack, tenant, 1), 90, "dispatched")
+    triaged = f"{stack.topic_prefix}complaints.triaged"
+    [genuine] = await _messages(triaged, cid.encode(), 1)
+    # the same reading, relabelled for another group: a bug or a forgery upstream
+    forged = orjson.loads(genuine.value) | {
+        "event_id": str(ULID()),
+        "tenant_id": "idm-kafka-thief",
+        "complaint_id": "idm-forged-1",
+    }
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap())
+    await producer.start()
+    try:
+        await producer.send_and_wait(triaged, orjson.dumps(forged), key=b"idm-forged-1")
+    finally:
+        await producer.stop()
+    consumers = {"dispatch", "sla-monitor", "archive", "intake"}  # every reader of complaints.triaged
+    dead = await _messages(f"{triaged}.dlq", b"idm-forged-1", len(consumers))
+    assert {dict(r.headers)["tousu-dlq-consumer"].decode() for r in dead} == consumers
+    for r in dead:
+        error = dict(r.headers)["tousu-dlq-error"].decode()
+        assert f"estate {estate} belongs to group {tenant}; the message says idm-kafka-thief" in error
+    assert (
+        await stack.scalar("dispatch", "SELECT count(*) FROM work_orders WHERE complaint_id = 'idm-forged-1'")
+        == 0
+    )
+    assert (
+        await stack.scalar("archive", "SELECT count(*) FROM case_files WHERE complaint_id = 'idm-forged-1'")
+        == 0
+    )

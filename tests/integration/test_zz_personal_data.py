@@ -1,4 +1,4 @@
-"""No clear phone number in any Kafka message or log line of the suite.
+"""No clear phone number, and no secret, in any Kafka message or log line of the suite.
 
 Named to run last (pytest collects files in name order): it reads every topic of the
 session's stack and every service log, after all the other integration tests wrote theirs.
@@ -14,6 +14,7 @@ import re
 from aiokafka import AIOKafkaConsumer
 
 from tests.integration.harness import (
+    ADMIN_TOKEN,
     Stack,
     add_tenant,
     all_dispatched,
@@ -85,3 +86,19 @@ async def test_no_phone_number_travels_or_is_logged_in_clear(stack: Stack) -> No
             if PHONE_PATTERN.search(line)
         ]
         assert lines == [], f"{name} logged a phone number: {lines[:3]}"
+
+
+_JWT = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
+
+
+async def test_no_secret_travels_or_is_logged(stack: Stack) -> None:
+    """The operator token, the vault's keys, channel account secrets and people's bearer
+    tokens (the identity tests sent many, good and bad) appear in no Kafka message and no
+    service log of the suite."""
+    secrets = {ADMIN_TOKEN, *stack.vault_env.values(), *(secret for _, secret in stack.accounts.values())}
+    messages = [m.decode(errors="replace") for m in await _all_messages(stack.topic_prefix)]
+    logs = {name: svc.log_path.read_text(errors="replace") for name, svc in stack.services.items()}
+    for where, text in [*(("kafka", m) for m in messages), *logs.items()]:
+        leaked = [s[:6] + "…" for s in secrets if s and s in text]
+        assert not leaked, f"{where} holds secrets {leaked}"
+        assert not _JWT.search(text), f"{where} holds a bearer token"

@@ -24,7 +24,7 @@ from tousu_shared.db.engine import make_engine, make_sessionmaker
 from tousu_shared.delivery.consumer import BatchProcessor, HandlerContext
 from tousu_shared.delivery.errors import PermanentError
 from tousu_shared.delivery.relay import OutboxRelay
-from tousu_shared.delivery.tables import OutboxMessage, ProcessedEvent
+from tousu_shared.delivery.tables import EstateTenant, OutboxMessage, ProcessedEvent
 
 T0 = datetime(2026, 10, 8, 1, 0, tzinfo=UTC)
 
@@ -52,7 +52,12 @@ async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSess
         await conn.run_sync(
             lambda c: SQLModel.metadata.create_all(
                 c,
-                tables=[OutboxMessage.__table__, ProcessedEvent.__table__, Tally.__table__],  # type: ignore[list-item]
+                tables=[
+                    OutboxMessage.__table__,  # type: ignore[list-item]
+                    ProcessedEvent.__table__,  # type: ignore[list-item]
+                    EstateTenant.__table__,  # type: ignore[list-item]
+                    Tally.__table__,  # type: ignore[list-item]
+                ],
             )
         )
     yield make_sessionmaker(engine)
@@ -296,3 +301,44 @@ async def test_infrastructure_errors_are_not_split_but_raised(
             [record(event("c1"), 0), record(event("c2"), 1)]
         )
     assert await outbox(sessions, "workorders.events.dlq") == []
+
+
+def event_of(complaint_id: str, tenant: str, estate: str) -> Envelope:
+    return event(complaint_id).model_copy(update={"tenant_id": tenant, "estate_id": estate})
+
+
+async def test_a_message_naming_another_groups_estate_goes_to_the_dlq_unapplied(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    consumer = processor(sessions)
+    first = await consumer.process([record(event_of("c1", "t1", "e1"), 0)])
+    # a mislabelled or forged event: e1 is t1's, this says t2 — in the same batch as a good one
+    forged, good = event_of("c2", "t2", "e1"), event_of("c3", "t2", "e2")
+    second = await consumer.process([record(forged, 1), record(good, 2)])
+    assert (first.applied, second.applied, second.dead_lettered) == (1, 1, 1)
+    assert await tallies(sessions) == {"c1": 1, "c3": 1}
+    [dead] = await outbox(sessions, "workorders.events.dlq")
+    assert (
+        "estate e1 belongs to group t1; the message says t2" in orjson.loads(dead.headers)["tousu-dlq-error"]
+    )
+    # a fresh process (no cache) reads the binding from the database
+    again = await processor(sessions).process([record(event_of("c4", "t2", "e1"), 3)])
+    assert again.dead_lettered == 1
+
+
+async def test_a_binding_of_a_rolled_back_batch_is_forgotten(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    away = True
+
+    async def sometimes_away(ctx: HandlerContext, env: Envelope) -> None:
+        if away:
+            raise ConnectionError("database away")  # transient: the whole batch is read again
+        await count_up(ctx, env)
+
+    consumer = processor(sessions, sometimes_away)
+    with pytest.raises(ConnectionError):
+        await consumer.process([record(event_of("c1", "t1", "e9"), 0)])
+    away = False
+    # the estate was never bound, in the database or in this process: its real group may name it
+    assert (await consumer.process([record(event_of("c2", "t2", "e9"), 1)])).applied == 1

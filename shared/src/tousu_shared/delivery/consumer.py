@@ -4,9 +4,11 @@ For one batch of records, in one database transaction:
 
 1. decode each record; a record that is not a valid envelope goes to ``<topic>.dlq``;
 2. skip records whose ``event_id`` this consumer has already applied;
-3. apply each new event in its own SAVEPOINT, retrying up to ``max_attempts``;
+3. refuse an event naming an estate under another group than the one it belongs to
+   (``tenancy.py``) straight to ``<topic>.dlq``, before its handler runs;
+4. apply each new event in its own SAVEPOINT, retrying up to ``max_attempts``;
    an event that still fails goes to ``<topic>.dlq`` with the error;
-4. record every ``event_id`` in ``processed_events``.
+5. record every ``event_id`` in ``processed_events``.
 
 DLQ messages are written through the outbox, so they are as atomic as the state change.
 The Kafka offset is committed by the caller only after this transaction commits; if the
@@ -32,6 +34,7 @@ from tousu_shared.delivery.errors import PermanentError, is_transient
 from tousu_shared.delivery.faults import crash_point
 from tousu_shared.delivery.outbox import add_event, add_raw
 from tousu_shared.delivery.tables import ProcessedEvent
+from tousu_shared.delivery.tenancy import TenancyCheck
 from tousu_shared.logging import get_logger
 from tousu_shared.pii import mask_phones_in_text
 
@@ -93,6 +96,7 @@ class BatchProcessor:
         self._max_attempts = max_attempts
         self._retry_delay = retry_delay_seconds
         self._on_committed = on_committed
+        self._tenancy = TenancyCheck()
 
     async def process_or_isolate(self, records: Sequence[Record]) -> BatchResult:
         """Process the batch; if it fails for a reason that is not the infrastructure's
@@ -122,6 +126,15 @@ class BatchProcessor:
         return total
 
     async def process(self, records: Sequence[Record]) -> BatchResult:
+        try:
+            result = await self._process(records)
+        except BaseException:
+            self._tenancy.rolled_back()
+            raise
+        self._tenancy.committed()
+        return result
+
+    async def _process(self, records: Sequence[Record]) -> BatchResult:
         decoded = [_decode(r) for r in records]
         keys = [env.event_id if env else _poison_key(r) for r, env, _ in decoded]
         result = BatchResult()
@@ -135,7 +148,9 @@ class BatchProcessor:
                 done.add(key)  # the relay may resend an event within one batch
                 failure: BaseException | None = error
                 if envelope is not None:
-                    failure, attempts = await self._apply(session, record, envelope)
+                    failure, attempts = await self._tenancy.check(session, envelope), 1
+                    if failure is None:
+                        failure, attempts = await self._apply(session, record, envelope)
                 else:
                     attempts = 1
                 if failure is not None:

@@ -45,6 +45,29 @@ class ProcessedEvent(SQLModel, table=True):
     processed_at: datetime = Field(sa_column=utc_column())
 
 
+class EstateTenant(SQLModel, table=True):
+    """Which property group an estate belongs to, as this service first saw it; every later
+    message naming the estate under another group is refused (``delivery/tenancy.py``)."""
+
+    __tablename__ = "estate_tenants"
+
+    estate_id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(max_length=64)
+    first_event_id: str = Field(max_length=64)
+    bound_at: datetime = Field(sa_column=utc_column())
+
+
+def create_estate_tenants_table(op: Any) -> None:
+    """Alembic helper: each service's migration that adds the tenancy check creates it."""
+    op.create_table(
+        "estate_tenants",
+        sa.Column("estate_id", sa.String(64), primary_key=True),
+        sa.Column("tenant_id", sa.String(64), nullable=False),
+        sa.Column("first_event_id", sa.String(64), nullable=False),
+        sa.Column("bound_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
 def create_delivery_tables(op: Any) -> None:
     """Alembic helper: each service's first migration creates these tables."""
     op.create_table(
