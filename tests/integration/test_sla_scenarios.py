@@ -22,7 +22,15 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.integration.harness import ADMIN, Stack, add_tenant, post_complaint, running_stack, wait_until
+from tests.integration.harness import (
+    ADMIN,
+    Stack,
+    add_tenant,
+    post_complaint,
+    running_stack,
+    unaudited_acts,
+    wait_until,
+)
 from tousu_shared.calendar import load_calendar
 from tousu_shared.cases.classification import TextReading
 from tousu_shared.cases.scenario import Scenario, instant, read_scenario, simulate
@@ -226,3 +234,10 @@ async def _published_to_archive(stack: Stack, complaint_id: str, expected: dict[
         return True if (raised, breached) == (len(told), len(breaches)) else (raised, breached)
 
     await wait_until(arrived, 60, f"archive to hold {len(told)} escalations and {len(breaches)} breaches")
+
+
+async def test_every_act_of_the_walks_is_in_the_audit_trail(timed_stack: tuple[Stack, Path]) -> None:
+    """Runs after the walks (pytest keeps the module's order): each staff action they sent
+    over HTTP has its audit record."""
+    stack, _ = timed_stack
+    await wait_until(lambda: unaudited_acts(stack), 30, "an audit record of every act")

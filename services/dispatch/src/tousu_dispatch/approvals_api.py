@@ -51,7 +51,7 @@ def request_approval(
     by: str,
     now: datetime,
     caused_by: Envelope | None = None,
-) -> Approval:
+) -> tuple[Approval, Envelope]:
     approval = Approval(
         approval_id=new_id(),
         work_order_id=order.work_order_id,
@@ -70,8 +70,9 @@ def request_approval(
         requested_by=by,
         subject=subject,
     )
-    add_event(session, topics.workorders, order.event(payload, now, caused_by), now)
-    return approval
+    event = order.event(payload, now, caused_by)
+    add_event(session, topics.workorders, event, now)
+    return approval, event
 
 
 @post("/v1/work-orders/{work_order_id:str}/compensations", tags=["approvals"], status_code=HTTP_202_ACCEPTED)
@@ -90,7 +91,7 @@ async def record_compensation(
         except ActionRefused as exc:
             raise refused(exc) from None
         subject = data.model_dump(mode="json", exclude={"by"}, exclude_none=True)
-        approval = request_approval(
+        approval, requested = request_approval(
             session,
             rt.topics,
             order,
@@ -108,6 +109,7 @@ async def record_compensation(
             order,
             by=by,
             now=now,
+            event=requested,
             detail={"approval_id": approval.approval_id},
         )
     if rt.relay:

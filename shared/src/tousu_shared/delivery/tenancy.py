@@ -1,7 +1,8 @@
 """The tenancy check of every consumed message: an estate belongs to one property group.
 
 The first message naming an estate binds it to that message's group (in the same
-transaction as the message is applied); any later message naming the estate under another
+transaction as the message is applied; consumers racing to bind a new estate agree on the
+first); any later message naming the estate under another
 group is refused to the DLQ before its handler runs, so one group's mislabelled or forged
 event can never write into another group's cases. Confirmed bindings are cached per
 process: they never change.
@@ -9,7 +10,11 @@ process: they never change.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.delivery.errors import PermanentError
@@ -29,20 +34,11 @@ class TenancyCheck:
         estate, tenant = event.estate_id, event.tenant_id
         owner = self._known.get(estate) or self._pending.get(estate)
         if owner is None:
-            row = await session.get(EstateTenant, estate)
-            if row is None:
-                session.add(
-                    EstateTenant(
-                        estate_id=estate,
-                        tenant_id=tenant,
-                        first_event_id=event.event_id,
-                        bound_at=event.occurred_at,
-                    )
-                )
-                self._pending[estate] = tenant
-                return None
-            owner = row.tenant_id
-            self._known[estate] = owner
+            owner = await _bind(session, event)
+            if owner == tenant:
+                self._pending[estate] = owner
+            else:
+                self._known[estate] = owner  # bound, and committed, by another message
         if owner != tenant:
             return WrongTenant(f"estate {estate} belongs to group {owner}; the message says {tenant}")
         return None
@@ -53,3 +49,25 @@ class TenancyCheck:
 
     def rolled_back(self) -> None:
         self._pending.clear()
+
+
+async def _bind(session: AsyncSession, event: Envelope) -> str:
+    """The estate's group: bound now to this message's, unless a binding exists. INSERT …
+    ON CONFLICT DO NOTHING, so two consumers seeing a new estate at once never fail: the
+    second waits for the first to commit, then reads its binding."""
+    bind = session.get_bind()
+    insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(EstateTenant)
+        .values(
+            estate_id=event.estate_id,
+            tenant_id=event.tenant_id,
+            first_event_id=event.event_id,
+            bound_at=event.occurred_at,
+        )
+        .on_conflict_do_nothing(index_elements=["estate_id"])
+    )
+    owner = await session.scalar(
+        select(col(EstateTenant.tenant_id)).where(col(EstateTenant.estate_id) == event.estate_id)
+    )
+    return str(owner)
