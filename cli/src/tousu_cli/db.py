@@ -17,7 +17,11 @@ def upgrade(name: str = typer.Argument(help="the service whose database to migra
     from tousu_shared.settings import ServiceSettings
 
     spec = spec_of(name)
-    url = ServiceSettings().database_url_for(name)
+    try:
+        url = ServiceSettings().database_url_for(name)
+    except ValueError as exc:
+        typer.secho(f"tousu db upgrade: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
 
     async def _go() -> None:
         engine = make_engine(url)

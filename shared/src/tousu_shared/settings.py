@@ -18,6 +18,10 @@ class ServiceSettings(BaseSettings):
         default=None,
         description="SQLAlchemy async URL; default: a SQLite file under .run/data/",
     )
+    database_url_file: Path | None = Field(
+        default=None,
+        description="a mounted file holding the URL (with its password), instead of the variable",
+    )
     data_dir: Path = Path(".run/data")
     http_host: str = "127.0.0.1"
     http_port: int | None = None
@@ -45,6 +49,16 @@ class ServiceSettings(BaseSettings):
     def database_url_for(self, service: str) -> str:
         if self.database_url:
             return self.database_url
+        if self.database_url_file:
+            try:
+                url = self.database_url_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(
+                    f"cannot read TOUSU_DATABASE_URL_FILE {self.database_url_file}: {exc.strerror}"
+                ) from None
+            if not url:
+                raise ValueError(f"TOUSU_DATABASE_URL_FILE {self.database_url_file} is empty")
+            return url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{self.data_dir / service}.db"
 

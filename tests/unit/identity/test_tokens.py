@@ -118,3 +118,58 @@ def test_a_groups_own_issuer_speaks_for_that_group_only(tmp_path: Path) -> None:
 def test_an_issuer_needs_exactly_one_key_source() -> None:
     with pytest.raises(ValueError, match="exactly one"):
         IssuerConfig(issuer="x", tenant="g")
+
+
+def test_an_identity_providers_keys_are_fetched_from_its_jwks_url(tmp_path: Path) -> None:
+    """What production does: the group's provider publishes its keys at a JWKS URL (served
+    here on loopback), and a token it signs verifies; a rotated-in key is fetched when a
+    token names it, at most once per cooldown."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    keys = {"k1": Ed25519PrivateKey.generate()}
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(
+                {
+                    "keys": [
+                        {**OKPAlgorithm.to_jwk(k.public_key(), as_dict=True), "kid": kid, "alg": "EdDSA"}
+                        for kid, k in keys.items()
+                    ]
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/realms/jinxiu/certs"
+        idp = IssuerConfig(issuer="https://sso.jinxiu.example", tenant="jinxiu-group", jwks_url=url)
+        v = verifier(tmp_path, issuers=[idp])
+        now = int(time.time())
+        claims = {"iss": idp.issuer, "aud": "tousu", "sub": "cs-02", "iat": now, "exp": now + 600}
+
+        def signed(kid: str) -> str:
+            return jwt.encode(
+                {**claims, "roles": ["customer_service@estate-a"]},
+                keys[kid],
+                algorithm="EdDSA",
+                headers={"kid": kid},
+            )
+
+        token = signed("k1")
+        assert v.needs_network(token)
+        assert v.verify(token).subject == "cs-02"
+        # a key the set does not hold: fetched again at most once per cooldown (30 s), so a
+        # flood of made-up key ids cannot hammer the provider; within it, refused
+        keys["k2"] = Ed25519PrivateKey.generate()
+        assert "no key 'k2'" in refused(v, signed("k2"))
+    finally:
+        server.shutdown()

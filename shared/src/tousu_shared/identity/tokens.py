@@ -82,7 +82,9 @@ class TokenVerifier:
         self._issuers: dict[str, _Issuer] = {}
         for config in settings.issuers:
             if config.jwks_url:
-                self._issuers[config.issuer] = _Issuer(config, client=jwt.PyJWKClient(config.jwks_url))
+                # the set is cached 5 minutes; an unknown key id refetches it at most every 30 s
+                client = jwt.PyJWKClient(config.jwks_url, timeout=5)
+                self._issuers[config.issuer] = _Issuer(config, client=client)
             else:
                 assert config.jwks_file is not None
                 self._issuers[config.issuer] = _Issuer(config, keys=_read_jwks(config.jwks_file))
