@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Single-node Apache Kafka broker (KRaft mode: no ZooKeeper, no Docker) for local dev and tests.
 # Usage: scripts/kafka.sh {fetch|start|stop|status|reset}
-# Env: TOUSU_KAFKA_PORT (9092), TOUSU_KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP (-Xmx768m)
+# Env: TOUSU_KAFKA_PORT (9092), TOUSU_KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP (-Xmx768m),
+#      TOUSU_KAFKA_SASL_PORT (port + 100): a second listener that takes SASL/PLAIN credentials
+#      (user tousu-test, password in .cache/kafka/<port>/sasl-password), for the tests of
+#      services connecting with credentials, as they do to a production cluster
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PORT=${TOUSU_KAFKA_PORT:-9092}
 CONTROLLER_PORT=${TOUSU_KAFKA_CONTROLLER_PORT:-9093}
+SASL_PORT=${TOUSU_KAFKA_SASL_PORT:-$((PORT + 100))}
 HEAP=${KAFKA_HEAP:--Xmx768m}
 POM=$ROOT/tools/kafka/pom.xml
 CACHE=$ROOT/.cache/kafka
@@ -53,15 +57,18 @@ cmd_fetch() {
 }
 
 write_config() {
+  [ -s "$DIR/sasl-password" ] || (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$DIR/sasl-password")
   cat >"$DIR/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_tousu-test="$(cat "$DIR/sasl-password")";
 log.dirs=$DIR/data
 num.partitions=4
 offsets.topic.replication.factor=1
@@ -93,8 +100,8 @@ cmd_start() {
   lock
   local p t0 jvm=(java)
   if p=$(pid); then say "already running on 127.0.0.1:$PORT (pid $p)"; return; fi
-  for port in "$PORT" "$CONTROLLER_PORT"; do
-    port_open "$port" && die "127.0.0.1:$port is already in use by another process; pick other ports with TOUSU_KAFKA_PORT / TOUSU_KAFKA_CONTROLLER_PORT"
+  for port in "$PORT" "$CONTROLLER_PORT" "$SASL_PORT"; do
+    port_open "$port" && die "127.0.0.1:$port is already in use by another process; pick other ports with TOUSU_KAFKA_PORT / TOUSU_KAFKA_CONTROLLER_PORT / TOUSU_KAFKA_SASL_PORT"
   done
   cmd_fetch quiet
   mkdir -p "$DIR/data"

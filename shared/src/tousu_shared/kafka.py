@@ -18,16 +18,22 @@ from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.security import BaseSecurity
 
 from tousu_shared.delivery.consumer import BatchProcessor
+from tousu_shared.kafka_auth import client_options
 from tousu_shared.logging import get_logger
 
 log = get_logger(__name__)
 
 
-async def ensure_topics(bootstrap: str, topics: Sequence[str], partitions: int) -> None:
+async def ensure_topics(
+    bootstrap: str, topics: Sequence[str], partitions: int, security: BaseSecurity | None = None
+) -> None:
     """Create missing topics (and their DLQs are passed in explicitly by the caller)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=15000, **client_options(security)
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -39,20 +45,23 @@ async def ensure_topics(bootstrap: str, topics: Sequence[str], partitions: int) 
         await admin.close()
 
 
-def make_producer(bootstrap: str) -> AIOKafkaProducer:
+def make_producer(bootstrap: str, security: BaseSecurity | None = None) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         enable_idempotence=True,
         acks="all",
         linger_ms=2,
         request_timeout_ms=30000,
+        **client_options(security),
     )
 
 
-def make_broker(bootstrap: str, graceful_timeout: float) -> KafkaBroker:
+def make_broker(bootstrap: str, graceful_timeout: float, security: BaseSecurity | None = None) -> KafkaBroker:
     # Per-message INFO logs cost more than the work itself (DESIGN.md "Throughput").
     logging.getLogger("faststream").setLevel(logging.WARNING)
-    return KafkaBroker(bootstrap, graceful_timeout=graceful_timeout, log_level=logging.DEBUG)
+    return KafkaBroker(
+        bootstrap, graceful_timeout=graceful_timeout, log_level=logging.DEBUG, security=security
+    )
 
 
 async def _raw_records(message: KafkaMessage) -> object:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tousu_shared.ports import DEFAULT_PORTS
@@ -14,6 +15,15 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TOUSU_", extra="ignore")
 
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # the service's own Kafka credentials (a production cluster's SASL user, over TLS)
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_password_file: Path | None = Field(default=None, description="a mounted file holding the password")
+    kafka_ca_file: Path | None = Field(
+        default=None, description="CA bundle for SSL / SASL_SSL (else the system's)"
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy async URL; default: a SQLite file under .run/data/",

@@ -95,8 +95,8 @@ class Lifecycle:
         subscriptions = rt.all_subscriptions()
         read = [t for sub in subscriptions for t in sub.topics(rt.topics, rt.regimes)]
         topics = [*written, *read, *(Topics.dlq(t) for t in read)]
-        await ensure_topics(s.kafka_bootstrap, topics, s.topic_partitions)
-        self._producer = make_producer(s.kafka_bootstrap)
+        await ensure_topics(s.kafka_bootstrap, topics, s.topic_partitions, rt.kafka_security)
+        self._producer = make_producer(s.kafka_bootstrap, rt.kafka_security)
         await self._producer.start()
         relay = OutboxRelay(
             rt.sessions,
@@ -110,7 +110,7 @@ class Lifecycle:
         relay.start()
         rt.relay = relay
         if subscriptions:
-            self._broker = make_broker(s.kafka_bootstrap, s.graceful_timeout_seconds)
+            self._broker = make_broker(s.kafka_bootstrap, s.graceful_timeout_seconds, rt.kafka_security)
             for sub in subscriptions:
                 consumer = sub.name_for(rt.regimes)
                 processor = BatchProcessor(

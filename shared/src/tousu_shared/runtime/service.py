@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
+from faststream.security import BaseSecurity
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
@@ -33,6 +34,7 @@ from tousu_shared.db.engine import make_engine, make_sessionmaker
 from tousu_shared.delivery.consumer import Handler
 from tousu_shared.delivery.relay import OutboxRelay
 from tousu_shared.identity.web import Identity
+from tousu_shared.kafka_auth import kafka_security
 from tousu_shared.logging import configure_logging, get_logger
 from tousu_shared.regimes import REGIME_IDS, selected_regimes
 from tousu_shared.runtime import lifecycle
@@ -87,6 +89,8 @@ class Runtime:
     regimes: list[str]
     #: who calls the HTTP API and what the policy lets them do
     identity: Identity | None = None
+    #: the service's own Kafka credentials (None: plaintext)
+    kafka_security: BaseSecurity | None = None
     relay: OutboxRelay | None = None
     ready: bool = False
     lifecycle: Lifecycle | None = None
@@ -116,6 +120,7 @@ def build_app(
         topics=Topics(settings.topic_prefix),
         regimes=selected_regimes(settings.regimes),
         identity=Identity.from_settings(settings.data_dir, admin_token(settings.data_dir)),
+        kafka_security=kafka_security(settings),
     )
     if spec.setup is not None:
         spec.setup(runtime)
