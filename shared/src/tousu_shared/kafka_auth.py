@@ -11,7 +11,7 @@ from typing import Any
 from faststream.kafka.security import parse_security
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
-from tousu_shared.settings import ServiceSettings
+from tousu_shared.settings import ServiceSettings, read_mounted
 
 _SASL = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
 
@@ -41,12 +41,5 @@ def _password(settings: ServiceSettings) -> str:
     if settings.kafka_password is not None:
         return settings.kafka_password.get_secret_value()
     if settings.kafka_password_file is not None:
-        try:
-            password = settings.kafka_password_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ValueError(
-                f"cannot read TOUSU_KAFKA_PASSWORD_FILE {settings.kafka_password_file}: {exc.strerror}"
-            ) from None
-        if password:
-            return password
-    raise ValueError("SASL needs TOUSU_KAFKA_PASSWORD or a non-empty TOUSU_KAFKA_PASSWORD_FILE")
+        return read_mounted(settings.kafka_password_file, "TOUSU_KAFKA_PASSWORD_FILE")
+    raise ValueError("SASL needs TOUSU_KAFKA_PASSWORD or TOUSU_KAFKA_PASSWORD_FILE")

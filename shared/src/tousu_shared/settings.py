@@ -60,17 +60,21 @@ class ServiceSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         if self.database_url_file:
-            try:
-                url = self.database_url_file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ValueError(
-                    f"cannot read TOUSU_DATABASE_URL_FILE {self.database_url_file}: {exc.strerror}"
-                ) from None
-            if not url:
-                raise ValueError(f"TOUSU_DATABASE_URL_FILE {self.database_url_file} is empty")
-            return url
+            return read_mounted(self.database_url_file, "TOUSU_DATABASE_URL_FILE")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{self.data_dir / service}.db"
 
     def group_id(self, consumer: str) -> str:
         return f"{self.topic_prefix}tousu.{consumer}"
+
+
+def read_mounted(path: Path, variable: str) -> str:
+    """A secret from a mounted file (a Kubernetes Secret volume), stripped; a missing,
+    unreadable or empty file is a ValueError naming the variable that points at it."""
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(f"cannot read {variable} {path}: {exc.strerror}") from None
+    if not value:
+        raise ValueError(f"{variable} {path} is empty")
+    return value
