@@ -684,3 +684,12 @@ async def test_sending_without_smtp_settings_is_permanent() -> None:
     with pytest.raises(SendFailed, match="TOUSU_CHANNEL_EMAIL_SMTP_HOST") as exc:
         await adapter.send(outbound())
     assert exc.value.transient is False
+
+
+def test_a_reply_is_threaded_under_the_residents_mail() -> None:
+    answer = build_reply(outbound(in_reply_to="202612021030113461527@163.com"), "tousu@jx-wuye.cn")
+    assert answer["In-Reply-To"] == answer["References"] == "<202612021030113461527@163.com>"
+    # a mail that had no Message-ID is known by its hash, which is no id to thread under
+    unthreaded = build_reply(outbound(in_reply_to="sha256:0f1e2d3c"), "tousu@jx-wuye.cn")
+    assert unthreaded["In-Reply-To"] is None and unthreaded["References"] is None
+    assert build_reply(outbound(), "tousu@jx-wuye.cn")["In-Reply-To"] is None

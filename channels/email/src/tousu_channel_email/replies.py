@@ -50,6 +50,9 @@ def build_reply(message: Outbound, from_address: str) -> EmailMessage:
     mail["Subject"] = f"[投诉编号 {message.complaint_id}] {SUBJECTS[message.kind]}"
     mail["Date"] = format_datetime(datetime.now(UTC))
     mail["Message-ID"] = reply_message_id(message.message_id, from_address)
+    if message.in_reply_to and not message.in_reply_to.startswith("sha256:"):
+        # threads the answer under the resident's mail (RFC 5322 §3.6.4); a hashed key is no id
+        mail["In-Reply-To"] = mail["References"] = f"<{message.in_reply_to}>"
     # RFC 3834: vacation notices must not answer this, or they would come back as complaints
     mail["Auto-Submitted"] = "auto-replied" if message.kind == "received" else "auto-generated"
     mail.set_content(reply_body(message))

@@ -144,3 +144,5 @@ class Outbound(BaseModel):
     account: str
     #: the complainant's address, resolved from intake's vault just before sending
     address: ContactDraft
+    #: the complainant's message this answers (its ``source_message_id``), for threading
+    in_reply_to: str | None = None

@@ -61,6 +61,7 @@ async def on_triaged(ctx: HandlerContext, event: Envelope) -> None:
         text=INTRO,
         questions=triaged.questions,
         contact_ref=contact.contact_ref,
+        in_reply_to=complaint.source_message_id,
     )
     ctx.emit(ctx.topics.outbound(account.channel), event.follow_up(ask, ctx.clock.now()))
     log.info("clarification asked", complaint_id=complaint.complaint_id, channel=account.channel)

@@ -34,6 +34,7 @@ def deliverer(adapter: ChannelAdapter, vault: Vault) -> Handler:
             text=reply.text,
             questions=tuple(reply.questions),
             account=reply.account_id,
+            in_reply_to=reply.in_reply_to,
             address=ContactDraft(
                 name=vault.open(contact.name_sealed),
                 phone=vault.open(contact.phone_sealed),

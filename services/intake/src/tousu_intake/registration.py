@@ -85,6 +85,7 @@ class Registrar:
                 kind=_ACK_KIND[outcome.status],
                 text=outcome.message,
                 contact_ref=contact.contact_ref,
+                in_reply_to=draft.source_message_id,
             )
             add_event(session, self.topics.outbound(account.channel), new_event(case, reply, now), now)
         return outcome

@@ -89,6 +89,7 @@ async def reject_complaint(
                 kind="rejected",
                 text=reason.message,
                 contact_ref=complaint.contact_ref,
+                in_reply_to=complaint.source_message_id,
             )
             add_event(session, rt.topics.outbound(account.channel), new_event(complaint, reply, now), now)
     if rt.relay:

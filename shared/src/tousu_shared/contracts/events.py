@@ -156,6 +156,9 @@ class ReplyRequested(Payload):
     text: str
     questions: list[str] = Field(default_factory=list)
     contact_ref: str
+    in_reply_to: str | None = Field(
+        default=None, description="The complainant's message this answers (its channel's id: an e-mail's Message-ID)"
+    )
 
 
 class WorkOrderCreated(Payload):
