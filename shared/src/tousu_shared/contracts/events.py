@@ -157,7 +157,7 @@ class ReplyRequested(Payload):
     questions: list[str] = Field(default_factory=list)
     contact_ref: str
     in_reply_to: str | None = Field(
-        default=None, description="The complainant's message this answers (its channel's id, e.g. a Message-ID)"
+        default=None, description="The complainant's message this answers (its channel's id: a Message-ID)"
     )
 
 
