@@ -255,6 +255,16 @@ async def running_stack(
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
+async def start_channel_deployment(stack: Stack, channel: str, env: dict[str, str]) -> str:
+    """An intake deployment of its own hosting only ``channel`` (with its ``env``), on
+    intake's database, so idempotency and the vault hold across deployments; its name."""
+    name = f"intake-{channel}"
+    intake_db = stack.engines["intake"].url.render_as_string(hide_password=False)
+    extra = {"TOUSU_CHANNELS": channel, "TOUSU_DATABASE_URL": intake_db, **env}
+    await stack.start(names=[], deployments={name: ("intake", extra)})
+    return name
+
+
 async def add_tenant(
     stack: Stack, tenant: str, estates: dict[str, str], parameters: dict[str, float] | None = None
 ) -> None:

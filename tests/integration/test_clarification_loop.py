@@ -18,7 +18,14 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
-from tests.integration.harness import ADMIN, Stack, add_tenant, free_port, wait_until
+from tests.integration.harness import (
+    ADMIN,
+    Stack,
+    add_tenant,
+    free_port,
+    start_channel_deployment,
+    wait_until,
+)
 
 TENANT = "wx-group"
 TOKEN = "wechat-token-0123456789"
@@ -75,20 +82,13 @@ async def test_a_vague_wechat_message_is_clarified_and_the_case_read_again(
     stack: Stack, wechat_api: str
 ) -> None:
     await add_tenant(stack, TENANT, {"wx-1": "property-role-matrix"})
-    intake_db = stack.engines["intake"].url.render_as_string(hide_password=False)
-    await stack.start(
-        names=[],
-        deployments={
-            "intake-wechat": (
-                "intake",
-                {
-                    "TOUSU_CHANNELS": "wechat",
-                    "TOUSU_DATABASE_URL": intake_db,  # one intake database for every channel deployment
-                    "TOUSU_CHANNEL_WECHAT_API_BASE": wechat_api,
-                    "TOUSU_CHANNEL_WECHAT_APPID": "wx-appid",
-                    "TOUSU_CHANNEL_WECHAT_APPSECRET": "wx-appsecret",
-                },
-            )
+    await start_channel_deployment(
+        stack,
+        "wechat",
+        {
+            "TOUSU_CHANNEL_WECHAT_API_BASE": wechat_api,
+            "TOUSU_CHANNEL_WECHAT_APPID": "wx-appid",
+            "TOUSU_CHANNEL_WECHAT_APPSECRET": "wx-appsecret",
         },
     )
     async with httpx.AsyncClient(base_url=stack.url("intake"), headers=ADMIN) as client:

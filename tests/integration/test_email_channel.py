@@ -15,7 +15,14 @@ from typing import Any
 import httpx
 from aiosmtpd.controller import Controller
 
-from tests.integration.harness import ADMIN, Stack, add_tenant, free_port, wait_until
+from tests.integration.harness import (
+    ADMIN,
+    Stack,
+    add_tenant,
+    free_port,
+    start_channel_deployment,
+    wait_until,
+)
 
 TENANT = "mail-group"
 ESTATE = "mail-1"
@@ -77,23 +84,16 @@ async def test_mails_become_one_complaint_each_and_are_answered_in_their_thread(
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     try:
-        intake_db = stack.engines["intake"].url.render_as_string(hide_password=False)
-        await stack.start(
-            names=[],
-            deployments={
-                "intake-email": (
-                    "intake",
-                    {
-                        "TOUSU_CHANNELS": "email",
-                        "TOUSU_DATABASE_URL": intake_db,  # one intake database for every channel deployment
-                        "TOUSU_CHANNEL_EMAIL_ACCOUNT": ACCOUNT,
-                        "TOUSU_CHANNEL_EMAIL_MAILDIR": str(maildir),
-                        "TOUSU_CHANNEL_EMAIL_POLL_SECONDS": "0.5",
-                        "TOUSU_CHANNEL_EMAIL_FROM_ADDRESS": "物业客服 <tousu@mail-group.example>",
-                        "TOUSU_CHANNEL_EMAIL_SMTP_HOST": "127.0.0.1",
-                        "TOUSU_CHANNEL_EMAIL_SMTP_PORT": str(smtp.port),
-                    },
-                )
+        await start_channel_deployment(
+            stack,
+            "email",
+            {
+                "TOUSU_CHANNEL_EMAIL_ACCOUNT": ACCOUNT,
+                "TOUSU_CHANNEL_EMAIL_MAILDIR": str(maildir),
+                "TOUSU_CHANNEL_EMAIL_POLL_SECONDS": "0.5",
+                "TOUSU_CHANNEL_EMAIL_FROM_ADDRESS": "物业客服 <tousu@mail-group.example>",
+                "TOUSU_CHANNEL_EMAIL_SMTP_HOST": "127.0.0.1",
+                "TOUSU_CHANNEL_EMAIL_SMTP_PORT": str(smtp.port),
             },
         )
         mail = _resident_mail()
