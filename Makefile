@@ -44,7 +44,7 @@ train: venv ## Refit triage's n-gram model on the corpus train split (after the 
 	uv run python -m tousu_triage.train
 
 lint: venv ## ruff check, ruff format --check, mypy
-	uv run --all-packages ruff check . && uv run --all-packages ruff format --check . && uv run --all-packages mypy shared services channels cli
+	uv run --all-packages ruff check . && uv run --all-packages ruff format --check . && uv run --all-packages mypy shared services channels notifiers cli
 
 kafka-up: ## Start the local Kafka broker (port: TOUSU_KAFKA_PORT, default 9092)
 	bash scripts/kafka.sh start

@@ -1,14 +1,19 @@
-"""Callback's consumers: which cases exist, and the state each is in."""
+"""Callback's consumers: which cases exist, the state each is in, and the people an
+escalation must reach (staged in the notification outbox when a notifier is configured)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from tousu_callback.domain.cases import state_after
 from tousu_callback.models import CallbackCase
+from tousu_callback.notify import ESCALATION, stage
+from tousu_callback.settings import callback_settings
+from tousu_notifiers import Notification, Recipient
 from tousu_shared.contracts.case_events import ACTION_EVENTS, CaseAction, CaseStateChanged
 from tousu_shared.contracts.envelope import Envelope
-from tousu_shared.contracts.events import WorkOrderCreated
+from tousu_shared.contracts.events import EscalationNotified, WorkOrderCreated
 from tousu_shared.delivery.consumer import HandlerContext
 
 _ACTION_TYPES = frozenset(model.__name__ for model in ACTION_EVENTS.values())
@@ -32,6 +37,26 @@ async def on_workorder_event(ctx: HandlerContext, event: Envelope) -> None:
     elif event.type in _ACTION_TYPES:
         action: CaseAction = event.typed_payload()
         await _set_status(ctx, event.complaint_id, lambda current: state_after(action.verb, current))
+    elif event.type == "EscalationNotified" and callback_settings().notify_escalation:
+        await _stage_escalation(ctx, event, event.typed_payload())
+
+
+async def _stage_escalation(ctx: HandlerContext, event: Envelope, told: EscalationNotified) -> None:
+    """One notification per person dispatch named, keyed by the event and the person so a
+    re-read event stages nothing new."""
+    for person in told.people:
+        key = hashlib.sha256(f"{event.event_id}:{person}".encode()).hexdigest()[:32]
+        notification = Notification(
+            notification_id=key,
+            tenant_id=event.tenant_id,
+            complaint_id=event.complaint_id,
+            kind="escalation",
+            recipient=Recipient(staff_id=person),
+            subject=f"投诉升级：{event.complaint_id}",
+            text=f"请 {told.to_role} 跟进投诉 {event.complaint_id}：{told.reason}",
+            data={"estate_id": event.estate_id, "trigger": told.trigger, "clock": told.clock},
+        )
+        await stage(ctx.session, notification, ESCALATION, ctx.clock.now())
 
 
 async def on_sla_event(ctx: HandlerContext, event: Envelope) -> None:
