@@ -3,41 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import ClassVar
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, NoReturn
 
 from pydantic import BaseModel
 
 from tousu_channels.errors import ChannelError, SendFailed
 from tousu_channels.model import ComplaintDraft, HttpIn, HttpOut, Outbound, Outcome
 from tousu_channels.signing import verify_signed_request
+from tousu_shared.plugin_config import PluginConfig
 
 
 @dataclass(frozen=True)
-class ChannelConfig:
+class ChannelConfig(PluginConfig):
     """An adapter's settings: ``TOUSU_CHANNEL_<NAME>_<KEY>`` environment variables, or given in tests."""
 
-    name: str
-    values: Mapping[str, str] = field(default_factory=dict)
+    kind: ClassVar[str] = "CHANNEL"
 
-    @classmethod
-    def from_environment(cls, name: str, environ: Mapping[str, str] | None = None) -> ChannelConfig:
-        prefix = f"TOUSU_CHANNEL_{name.upper().replace('-', '_')}_"
-        env = os.environ if environ is None else environ
-        return cls(name, {k[len(prefix) :].lower(): v for k, v in env.items() if k.startswith(prefix)})
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        return self.values.get(key, default)
-
-    def require(self, key: str) -> str:
-        value = self.values.get(key)
-        if not value:
-            env = f"TOUSU_CHANNEL_{self.name.upper().replace('-', '_')}_{key.upper()}"
-            raise ChannelError(f"channel {self.name!r} needs the setting {env}")
-        return value
+    def missing(self, variable: str) -> NoReturn:
+        raise ChannelError(f"channel {self.name!r} needs the setting {variable}")
 
 
 @dataclass

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from tousu_notifiers.model import Notification
+from tousu_shared.plugin_config import PluginConfig
 
 
 class NotifyFailed(Exception):
@@ -21,27 +20,10 @@ class NotifyFailed(Exception):
 
 
 @dataclass(frozen=True)
-class NotifierConfig:
+class NotifierConfig(PluginConfig):
     """A notifier's settings: ``TOUSU_NOTIFIER_<NAME>_<KEY>`` environment variables, or given in tests."""
 
-    name: str
-    values: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_environment(cls, name: str, environ: Mapping[str, str] | None = None) -> NotifierConfig:
-        prefix = f"TOUSU_NOTIFIER_{name.upper().replace('-', '_')}_"
-        env = os.environ if environ is None else environ
-        return cls(name, {k[len(prefix) :].lower(): v for k, v in env.items() if k.startswith(prefix)})
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        return self.values.get(key, default)
-
-    def require(self, key: str) -> str:
-        value = self.values.get(key)
-        if not value:
-            variable = f"TOUSU_NOTIFIER_{self.name.upper().replace('-', '_')}_{key.upper()}"
-            raise ValueError(f"notifier {self.name!r} needs {variable}")
-        return value
+    kind: ClassVar[str] = "NOTIFIER"
 
 
 class Notifier(ABC):
