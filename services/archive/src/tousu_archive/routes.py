@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import orjson
 from litestar import Request, get
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -58,12 +58,10 @@ async def list_cases(
     """Case files of a group, newest first: the caller's own group (the operator names one),
     only the estates where the caller reads cases."""
     rt = runtime_of(request)
-    who, scope = await identity_of(request).scope(request, "case.read")
-    if who.is_operator and not tenant_id:
-        raise ValidationException("the operator names the group: ?tenant_id=")
-    if scope.tenant is not None and tenant_id not in (None, scope.tenant):
-        identity_of(request).require(request, who, "case.read", tenant_id, None)  # logs, then 404
-    query = select(CaseFile).where(CaseFile.tenant_id == (scope.tenant or tenant_id))
+    identity = identity_of(request)
+    who, scope = await identity.scope(request, "case.read")
+    group = identity.group(request, who, "case.read", tenant_id, param="tenant_id")
+    query = select(CaseFile).where(CaseFile.tenant_id == group)
     if scope.estates is not None:
         query = query.where(col(CaseFile.estate_id).in_(sorted(scope.estates)))
     if estate_id:

@@ -52,9 +52,7 @@ async def list_work_orders(
     rt = runtime_of(request)
     identity = identity_of(request)
     who, scope = await identity.scope(request, "workorder.read")
-    if scope.tenant is not None and tenant not in (None, scope.tenant):
-        identity.require(request, who, "workorder.read", tenant, None)  # logs, then 404
-    tenant = scope.tenant or tenant
+    tenant = identity.group(request, who, "workorder.read", tenant, required=False)
     if assignee == "me":
         assignee = who.subject
     query = select(WorkOrder)

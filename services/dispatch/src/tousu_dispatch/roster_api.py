@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post, put
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from pydantic import ConfigDict, Field
@@ -67,9 +67,7 @@ async def get_roster(
     tenant: str | None = Parameter(query="tenant", default=None, min_length=1, description="operator only"),
 ) -> dict[str, Any]:
     rt, who = await caller(request)
-    if who.is_operator and not tenant:
-        raise ValidationException("the operator names the group: ?tenant=")
-    tenant = tenant or who.tenant
+    tenant = identity_of(request).group(request, who, "roster.read", tenant)
     assert tenant is not None
     async with rt.sessions() as session:
         row = await session.get(EstateRoster, estate_id)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from litestar import Request, get
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from sqlalchemy import select
 from sqlmodel import col
@@ -28,16 +28,9 @@ Tenant = Parameter(
 
 
 def _tenant(request: Request[Any, Any, Any], who: Principal, tenant: str | None) -> str:
-    """The group a query is about: the caller's own (naming another is a 404), or the one
-    the operator names."""
-    if who.is_operator:
-        if not tenant:
-            raise ValidationException("the operator names the group: ?tenant=")
-        return tenant
-    assert who.tenant is not None
-    if tenant not in (None, who.tenant):
-        identity_of(request).require(request, who, "case.read", tenant, None)  # logs, then 404
-    return who.tenant
+    group = identity_of(request).group(request, who, "case.read", tenant)
+    assert group is not None
+    return group
 
 
 def _run_json(run: SlaClockRun, now: datetime, tz: ZoneInfo) -> dict[str, Any]:

@@ -56,10 +56,15 @@ class IdentitySettings(BaseSettings):
 
 
 @dataclass
-class _Issuer:
+class TrustedIssuer:
     config: IssuerConfig
     client: jwt.PyJWKClient | None = None
     keys: jwt.PyJWKSet | None = None
+
+    @property
+    def fetches_keys(self) -> bool:
+        """Verifying with it may fetch its JWKS over the network (run it in a thread, then)."""
+        return self.client is not None
 
     def key_for(self, kid: str | None) -> jwt.PyJWK:
         if self.client is not None:
@@ -79,33 +84,34 @@ class _Issuer:
 class TokenVerifier:
     def __init__(self, settings: IdentitySettings, local_jwks: Path | None = None) -> None:
         self.settings = settings
-        self._issuers: dict[str, _Issuer] = {}
+        self._issuers: dict[str, TrustedIssuer] = {}
         for config in settings.issuers:
             if config.jwks_url:
                 # the set is cached 5 minutes; an unknown key id refetches it at most every 30 s
                 client = jwt.PyJWKClient(config.jwks_url, timeout=5)
-                self._issuers[config.issuer] = _Issuer(config, client=client)
+                self._issuers[config.issuer] = TrustedIssuer(config, client=client)
             else:
                 assert config.jwks_file is not None
-                self._issuers[config.issuer] = _Issuer(config, keys=_read_jwks(config.jwks_file))
+                self._issuers[config.issuer] = TrustedIssuer(config, keys=_read_jwks(config.jwks_file))
         if settings.local_issuer and local_jwks is not None:
             local = IssuerConfig(issuer=LOCAL_ISSUER, tenant="*", jwks_file=local_jwks)
-            self._issuers[LOCAL_ISSUER] = _Issuer(local, keys=_read_jwks(local_jwks))
+            self._issuers[LOCAL_ISSUER] = TrustedIssuer(local, keys=_read_jwks(local_jwks))
 
     @property
     def issuers(self) -> list[str]:
         return sorted(self._issuers)
 
-    def needs_network(self, token: str) -> bool:
-        """Whether verifying this token may fetch a JWKS (run it in a thread, then)."""
-        issuer = self._issuers.get(_unverified_issuer(token) or "")
-        return issuer is not None and issuer.client is not None
-
-    def verify(self, token: str) -> Principal:
+    def issuer_of(self, token: str) -> TrustedIssuer:
+        """The trusted issuer that signed ``token`` (by its unverified ``iss``), or refused."""
         iss = _unverified_issuer(token)
         issuer = self._issuers.get(iss or "")
         if issuer is None:
             raise Unauthenticated(f"tokens of issuer {iss!r} are not trusted here")
+        return issuer
+
+    def verify(self, token: str, issuer: TrustedIssuer | None = None) -> Principal:
+        """The token's person; ``issuer`` when the caller has already looked it up."""
+        issuer = issuer or self.issuer_of(token)
         try:
             header = jwt.get_unverified_header(token)
             key = issuer.key_for(header.get("kid"))

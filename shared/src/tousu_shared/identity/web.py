@@ -64,10 +64,11 @@ class Identity:
             who = OPERATOR
         elif looks_like_jwt(token):
             try:
-                if self.verifier.needs_network(token):
-                    who = await anyio.to_thread.run_sync(self.verifier.verify, token)
+                issuer = self.verifier.issuer_of(token)
+                if issuer.fetches_keys:
+                    who = await anyio.to_thread.run_sync(self.verifier.verify, token, issuer)
                 else:
-                    who = self.verifier.verify(token)
+                    who = self.verifier.verify(token, issuer)
             except Unauthenticated as exc:
                 raise self._unauthenticated(request, str(exc)) from None
         else:
@@ -113,6 +114,27 @@ class Identity:
         who = await self.caller(request)
         self.require(request, who, permission, who.tenant, None)
         return who, Scope(who.tenant, self.policy.estates(who, permission))
+
+    def group(
+        self,
+        request: Request[Any, Any, Any],
+        who: Principal,
+        permission: str,
+        named: str | None,
+        *,
+        param: str = "tenant",
+        required: bool = True,
+    ) -> str | None:
+        """The group a query is about: a person's own (naming another group is a logged
+        404), or the one the operator names in ``?<param>=`` (a 400 without it when
+        ``required``; else None, every group)."""
+        if who.is_operator:
+            if required and not named:
+                raise ValidationException(f"the operator names the group: ?{param}=")
+            return named
+        if named not in (None, who.tenant):
+            self.require(request, who, permission, named, None)  # another group: logs, then 404
+        return who.tenant
 
     def _unauthenticated(self, request: Request[Any, Any, Any], reason: str) -> NotAuthorizedException:
         log.warning("unauthenticated request", reason=reason, method=request.method, path=request.url.path)
