@@ -22,7 +22,8 @@ Rules, all read from the regime:
   and cancels open callback clocks (a new resolution starts them again);
 - ``callback`` with ``satisfied: false`` follows the regime's ``on_dissatisfied``:
   ``reopen`` reopens the case, ``review_item`` closes it marked for review; satisfied
-  closes the case;
+  closes the case; ``on: dissatisfied`` escalations with ``repeat: n`` apply from the
+  case's n-th dissatisfied callback (repeated dissatisfaction goes higher);
 - closing the case, by ``close`` or by a callback, stops the clocks that ``close`` stops
   (000's closure is met), then ``close`` and ``withdraw`` cancel whatever is still open;
 - escalation rules tell each role once per trigger and instant, with the first matching
@@ -111,6 +112,8 @@ class CaseEngine:
     now: datetime = field(init=False)
     state: str = "received"
     review_item: bool = False
+    #: dissatisfied callbacks so far (a rule with ``repeat: n`` applies from the n-th)
+    dissatisfied: int = 0
     clocks: list[SlaClock] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -276,6 +279,7 @@ class CaseEngine:
         if details.get("satisfied", True):
             self._close(at, "resident satisfied")
             return
+        self.dissatisfied += 1
         self._escalate("dissatisfied", at)
         if self.regime.callback.on_dissatisfied == "review_item":
             self.review_item = True
@@ -470,7 +474,13 @@ class CaseEngine:
             return False
         if trigger in ("breach", "warning") and rule.clocks is not None and clock not in rule.clocks:
             return False
+        if rule.repeat is not None and self.dissatisfied < self._count(rule.repeat):
+            return False
         return not (trigger == "verb" and rule.verb != verb)
+
+    def _count(self, param: str) -> float:
+        """A number parameter's value for this estate (the checks ensure it exists)."""
+        return self.parameters.get(param, self.regime.parameters[param].default)
 
     def _event(self, type_: str, at: datetime, **details: Any) -> None:
         self.events.append({"at": at, "type": type_, **{k: v for k, v in details.items() if v is not None}})

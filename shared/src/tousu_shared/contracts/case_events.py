@@ -29,7 +29,12 @@ class CaseAction(Payload):
     clock: str | None = Field(default=None, description="promise: which clock (all that allow it if absent)")
     severity: str | None = Field(default=None, description="upgrade: the new severity")
     satisfied: bool | None = Field(default=None, description="callback: was the resident satisfied")
+    satisfaction: str | None = Field(
+        default=None, description="callback: satisfied, basically_satisfied or dissatisfied"
+    )
     score: int | None = Field(default=None, ge=1, le=5, description="callback: 1–5")
+    confirmed: bool | None = Field(default=None, description="callback: the resident confirmed the result")
+    channel: str | None = Field(default=None, description="callback: phone, visit or online_survey")
     comment: str | None = None
     background: str | None = Field(default=None, description="handover (004): what led to the complaint")
     expectation: str | None = Field(default=None, description="handover (004): what the resident expects")
@@ -137,6 +142,9 @@ class ClockEvent(Payload):
     started_at: AwareDatetime
     due_at: AwareDatetime
     stopped_at: AwareDatetime | None = None
+    not_before: AwareDatetime | None = Field(
+        default=None, description="The window's start, where the clock has one (002's major callback)"
+    )
     owner: str | None = Field(default=None, description="The role that must act, where the regime says")
     department: str | None = Field(default=None, description="The case's department")
 

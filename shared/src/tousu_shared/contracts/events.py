@@ -226,6 +226,32 @@ class AuditRecorded(Payload):
     caused_event_id: str | None = Field(default=None, description="The event the act produced, if any")
 
 
+class CallbackTaskOpened(Payload):
+    """A callback is due: who calls the resident back, by which channel, in which window."""
+
+    task_id: str
+    work_order_id: str
+    round: int = Field(ge=1, description="1, then 2, … after each reopening")
+    assignee_role: str = Field(description="The role the regime names, or 'receiver'")
+    assignee: str | None = Field(default=None, description="Staff id, when the regime names a person")
+    channels: list[str]
+    not_before: AwareDatetime | None = None
+    due_at: AwareDatetime
+    attempts_allowed: int = Field(ge=1)
+
+
+class CallbackAttempted(Payload):
+    """A callback that did not reach the resident; ``unreachable`` on the last one allowed."""
+
+    task_id: str
+    attempt: int = Field(ge=1)
+    outcome: str = Field(description="no_answer, busy, wrong_number or declined")
+    channel: str
+    by: str
+    next_attempt_at: AwareDatetime | None = Field(default=None, description="When to try again, if at all")
+    unreachable: bool = Field(default=False, description="The final outcome: no attempt is left")
+
+
 _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("ComplaintReceived", 1): ComplaintReceived,
     ("ComplaintTriaged", 1): ComplaintTriaged,
@@ -239,6 +265,8 @@ _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("ApprovalRequested", 1): ApprovalRequested,
     ("ApprovalDecided", 1): ApprovalDecided,
     ("AuditRecorded", 1): AuditRecorded,
+    ("CallbackTaskOpened", 1): CallbackTaskOpened,
+    ("CallbackAttempted", 1): CallbackAttempted,
     **{(model.__name__, 1): model for model in case_events.ACTION_EVENTS.values()},
     **{(model.__name__, 1): model for model in case_events.CLOCK_EVENTS.values()},
     ("EscalationRaised", 1): case_events.EscalationRaised,

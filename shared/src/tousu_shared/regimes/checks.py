@@ -68,6 +68,9 @@ def _number_params(regime: Regime) -> Iterator[tuple[FieldPath, str]]:
         if cond.signatories_at_least is not None:
             yield (*path, "signatories_at_least"), cond.signatories_at_least
     yield ("retention", "years"), regime.retention.years
+    for i, esc in enumerate(regime.escalations):
+        if esc.repeat is not None:
+            yield ("escalations", i, "repeat"), esc.repeat
     if regime.warranty is not None:
         yield ("warranty", "years"), regime.warranty.years
 
@@ -220,6 +223,8 @@ def _escalations(regime: Regime) -> Iterator[Problem]:
             yield (*path, "verb"), "on: verb needs 'verb'"
         if esc.on != "verb" and esc.verb is not None:
             yield (*path, "verb"), f"'verb' only applies to on: verb, not {esc.on!r}"
+        if esc.on != "dissatisfied" and esc.repeat is not None:
+            yield (*path, "repeat"), f"'repeat' only applies to on: dissatisfied, not {esc.on!r}"
     cb = regime.callback
     if cb.clock not in names:
         yield ("callback", "clock"), f"unknown clock {cb.clock!r}; {known}"

@@ -211,6 +211,11 @@ class EscalationRule(Strict):
         default=None, description="for breach/warning: which clocks (all if absent)"
     )
     verb: Verb | None = Field(default=None, description="for on: verb")
+    repeat: Name | None = Field(
+        default=None,
+        description="for on: dissatisfied: a number parameter n; the rule applies from the case's "
+        "n-th dissatisfied callback on (repeated dissatisfaction)",
+    )
     when: Condition = Condition()
     to: Name = Field(description="a role id of REGIMES.md (or one this regime adds)")
     reason: str

@@ -205,6 +205,7 @@ def _clock_event(kind: str, clock: SlaClock, department: str) -> Payload:
         started_at=clock.started_at,
         due_at=clock.due_at,
         stopped_at=clock.stopped_at or clock.cancelled_at,
+        not_before=clock.not_before,
         owner=clock.owner,
         department=department,
     )
