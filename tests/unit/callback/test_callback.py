@@ -111,7 +111,9 @@ class TestRecording:
             "event_id": recorded.event_id,
             "complaint_id": "c-1",
             "work_order_id": "wo-1",
+            "task_id": None,
             "satisfied": False,
+            "satisfaction": "dissatisfied",
             "occurred_at": T0.isoformat(),
         }
         assert (topic, recorded.type, recorded.occurred_at) == (rt.topics.callbacks, "CallbackRecorded", T0)
@@ -123,7 +125,8 @@ class TestRecording:
             "cs-2",
             False,
         )
-        assert (payload.score, payload.comment, recorded.payload["channel"]) == (2, "still dripping", "visit")
+        assert (payload.score, payload.comment, payload.channel) == (2, "still dripping", "visit")
+        assert payload.satisfaction == "dissatisfied"
 
     async def test_the_channel_is_the_phone_unless_said(self, rt: Runtime, client: Client) -> None:
         await deliver(rt, event(CREATED))
@@ -155,6 +158,8 @@ class TestRecording:
             {"by": "cs-2", "satisfied": True, "comment": "c" * 2001},
             {"by": "cs-2", "satisfied": True, "channel": "pigeon"},
             {"by": "cs-2", "satisfied": True, "mood": "good"},
+            {"by": "cs-2", "satisfaction": "thrilled"},
+            {"by": "cs-2", "satisfaction": "dissatisfied", "satisfied": True},
         ],
     )
     async def test_a_malformed_body_is_a_400(self, rt: Runtime, client: Client, body: dict[str, Any]) -> None:

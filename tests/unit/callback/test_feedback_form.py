@@ -211,7 +211,7 @@ def test_user_text_printed_literally() -> None:
 def test_unknown_codes_printed_as_they_are_and_missing_values_as_a_dash() -> None:
     form = replace(
         reopened_case(),
-        channel="fax",
+        channel="telegram",
         category=None,
         topic=None,
         level=None,
@@ -228,7 +228,7 @@ def test_unknown_codes_printed_as_they_are_and_missing_values_as_a_dash() -> Non
         reopened=0,
     )
     text = squash("".join(page_texts(render_feedback_form(form))))
-    assert "投诉渠道fax" in text
+    assert "投诉渠道telegram" in text
     assert "投诉类别—投诉主题—投诉级别—责任部门—投诉人—" in text
     assert "处理经过—处理结果—解决时间—承诺事项—重开次数0次" in text
     assert "2026-12-0510:00客服李静sms未能联系——3次—" in text

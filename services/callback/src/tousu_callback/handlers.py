@@ -1,44 +1,116 @@
-"""Callback's consumers: which cases exist, the state each is in, and the people an
-escalation must reach (staged in the notification outbox when a notifier is configured)."""
+"""Callback's consumers: what it knows of each case (its file), the state each is in, the
+callback tasks the regime's callback clock opens, and the people an escalation must reach
+(staged in the notification outbox when a notifier is configured)."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
 
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
 from tousu_callback.domain.cases import state_after
-from tousu_callback.models import CallbackCase
+from tousu_callback.domain.script import Step
+from tousu_callback.domain.tasks import plan_task
+from tousu_callback.models import CallbackCase, CallbackTask, CaseFile
 from tousu_callback.notify import ESCALATION, stage
 from tousu_callback.settings import callback_settings
+from tousu_callback.survey import SurveyIssuer
 from tousu_notifiers import Notification, Recipient
-from tousu_shared.contracts.case_events import ACTION_EVENTS, CaseAction, CaseStateChanged
+from tousu_shared.contracts.case_events import ACTION_EVENTS, CaseAction, CaseStateChanged, ClockEvent
 from tousu_shared.contracts.envelope import Envelope
-from tousu_shared.contracts.events import EscalationNotified, WorkOrderCreated
-from tousu_shared.delivery.consumer import HandlerContext
+from tousu_shared.contracts.events import (
+    CallbackTaskOpened,
+    ComplaintReceived,
+    EscalationNotified,
+    WorkOrderCreated,
+)
+from tousu_shared.delivery.consumer import Handler, HandlerContext
+from tousu_shared.logging import get_logger
+from tousu_shared.regimes import load_regime
+
+log = get_logger(__name__)
 
 _ACTION_TYPES = frozenset(model.__name__ for model in ACTION_EVENTS.values())
+#: the verbs whose author counts as the receiver (首问责任人) when intake named no clerk
+_RECEIVING_VERBS = ("register", "dispatch")
+_OPENING = ("ClockStarted", "ClockRestarted")
+
+
+async def case_file(session: AsyncSession, event: Envelope) -> CaseFile:
+    """The complaint's file, made on the first event about it."""
+    found = await session.get(CaseFile, event.complaint_id)
+    if found is None:
+        found = CaseFile(
+            complaint_id=event.complaint_id, tenant_id=event.tenant_id, estate_id=event.estate_id
+        )
+        session.add(found)
+    return found
+
+
+async def on_received(ctx: HandlerContext, event: Envelope) -> None:
+    """Intake's record: how the complaint came, who took it in, what it says."""
+    if event.type != "ComplaintReceived":
+        return
+    got: ComplaintReceived = event.typed_payload()
+    file = await case_file(ctx.session, event)
+    file.channel, file.account_id, file.contact_ref = got.channel.value, got.account_id, got.contact_ref
+    file.receiver = got.registered_by or file.receiver
+    file.received_at, file.summary, file.room = got.received_at, got.text, got.room
+    file.complainant = got.contact.name
+    if file.regime is None:
+        file.regime, file.parameters = got.regime, orjson.dumps(got.parameters).decode()
 
 
 async def on_workorder_event(ctx: HandlerContext, event: Envelope) -> None:
     """A work order was created (a case to call back about), or staff moved its case."""
     if event.type == "WorkOrderCreated":
-        created: WorkOrderCreated = event.typed_payload()
-        if await ctx.session.get(CallbackCase, event.complaint_id) is None:
-            ctx.session.add(
-                CallbackCase(
-                    complaint_id=event.complaint_id,
-                    tenant_id=event.tenant_id,
-                    estate_id=event.estate_id,
-                    work_order_id=created.work_order_id,
-                    status="open",
-                    updated_at=ctx.clock.now(),
-                )
-            )
+        await _created(ctx, event, event.typed_payload())
     elif event.type in _ACTION_TYPES:
         action: CaseAction = event.typed_payload()
         await _set_status(ctx, event.complaint_id, lambda current: state_after(action.verb, current))
+        await _note_action(ctx, event, action)
     elif event.type == "EscalationNotified" and callback_settings().notify_escalation:
         await _stage_escalation(ctx, event, event.typed_payload())
+
+
+async def _created(ctx: HandlerContext, event: Envelope, created: WorkOrderCreated) -> None:
+    if await ctx.session.get(CallbackCase, event.complaint_id) is None:
+        ctx.session.add(
+            CallbackCase(
+                complaint_id=event.complaint_id,
+                tenant_id=event.tenant_id,
+                estate_id=event.estate_id,
+                work_order_id=created.work_order_id,
+                status="open",
+                updated_at=ctx.clock.now(),
+            )
+        )
+    file = await case_file(ctx.session, event)
+    file.department, file.category = created.department, created.category
+    file.topic, file.level = created.topic, created.level
+    if created.regime:  # the version the case runs under: more precise than intake's id
+        file.regime, file.parameters = created.regime, orjson.dumps(created.parameters).decode()
+
+
+async def _note_action(ctx: HandlerContext, event: Envelope, action: CaseAction) -> None:
+    """What the script and the feedback form say was done, promised and resolved."""
+    file = await case_file(ctx.session, event)
+    at = event.occurred_at
+    note = action.note or action.reason or action.comment
+    steps = orjson.loads(file.steps)
+    steps.append(Step(at, action.verb, action.by, note).to_json())
+    file.steps = orjson.dumps(steps).decode()
+    if action.verb in _RECEIVING_VERBS and file.receiver is None:
+        file.receiver = action.by
+    if action.verb == "resolve":
+        file.resolution, file.resolved_at = note, at
+    elif action.verb == "promise" and action.due_at is not None:
+        file.promised = f"{action.due_at.isoformat()} 前：{action.reason or ''}".strip("：")
+    elif action.verb == "reopen":
+        file.reopened += 1
 
 
 async def _stage_escalation(ctx: HandlerContext, event: Envelope, told: EscalationNotified) -> None:
@@ -59,12 +131,91 @@ async def _stage_escalation(ctx: HandlerContext, event: Envelope, told: Escalati
         await stage(ctx.session, notification, ESCALATION, ctx.clock.now())
 
 
-async def on_sla_event(ctx: HandlerContext, event: Envelope) -> None:
-    """The rules moved the case (a callback closed or reopened it)."""
-    if event.type != "CaseStateChanged":
-        return  # clock events are not callback's business yet
-    changed: CaseStateChanged = event.typed_payload()
-    await _set_status(ctx, event.complaint_id, lambda _current: changed.state)
+def sla_handler(surveys: SurveyIssuer | None) -> Handler:
+    """The rules moved the case (a callback closed or reopened it), or its callback clock
+    started (a task to open: with ``surveys``, a survey link goes to an online resident) or
+    was cancelled (the case was reopened by staff before anyone called)."""
+
+    async def on_sla_event(ctx: HandlerContext, event: Envelope) -> None:
+        if event.type == "CaseStateChanged":
+            changed: CaseStateChanged = event.typed_payload()
+            await _set_status(ctx, event.complaint_id, lambda _current: changed.state)
+            if changed.state == "reopened":
+                (await case_file(ctx.session, event)).reopened += 1
+        elif event.type in _OPENING or event.type == "ClockCancelled":
+            clock: ClockEvent = event.typed_payload()
+            file = await ctx.session.get(CaseFile, event.complaint_id)
+            if file is None or file.regime is None or clock.clock != load_regime(file.regime).callback.clock:
+                return
+            if event.type == "ClockCancelled":
+                await _cancel_open_tasks(ctx, event.complaint_id)
+            else:
+                await _open_task(ctx, event, clock, file, surveys)
+
+    return on_sla_event
+
+
+async def _open_task(
+    ctx: HandlerContext, event: Envelope, clock: ClockEvent, file: CaseFile, surveys: SurveyIssuer | None
+) -> None:
+    case = await ctx.session.get(CallbackCase, event.complaint_id)
+    if case is None:
+        log.warning("callback clock of a complaint with no work order seen", complaint_id=event.complaint_id)
+        return
+    regime = load_regime(file.regime or "")
+    plan = plan_task(
+        regime,
+        orjson.loads(file.parameters),
+        clock_owner=clock.owner,
+        receiver=file.receiver,
+        complaint_channel=file.channel,
+        can_reply_online=surveys is not None and bool(file.contact_ref and file.account_id),
+    )
+    earlier = await ctx.session.scalars(
+        select(CallbackTask.task_id).where(col(CallbackTask.complaint_id) == event.complaint_id)
+    )
+    task = CallbackTask(
+        task_id="cbt-" + hashlib.sha256(event.event_id.encode()).hexdigest()[:24],
+        complaint_id=case.complaint_id,
+        tenant_id=case.tenant_id,
+        estate_id=case.estate_id,
+        work_order_id=case.work_order_id,
+        department=file.department,
+        round=len(earlier.all()) + 1,
+        assignee_role=plan.assignee_role,
+        assignee=plan.assignee,
+        channels=",".join(plan.channels),
+        not_before=clock.not_before,
+        due_at=clock.due_at,
+        attempts_allowed=plan.attempts_allowed,
+        retry_seconds=int(plan.retry.total_seconds()),
+        opened_at=ctx.clock.now(),
+    )
+    ctx.session.add(task)
+    opened = CallbackTaskOpened(
+        task_id=task.task_id,
+        work_order_id=task.work_order_id,
+        round=task.round,
+        assignee_role=task.assignee_role,
+        assignee=task.assignee,
+        channels=list(plan.channels),
+        not_before=task.not_before,
+        due_at=task.due_at,
+        attempts_allowed=task.attempts_allowed,
+    )
+    ctx.emit(ctx.topics.callbacks, event.follow_up(opened, ctx.clock.now()))
+    window_open = task.not_before is None or task.not_before <= ctx.clock.now()
+    if surveys is not None and "online_survey" in plan.channels and window_open:
+        surveys.send(ctx.emit, ctx.topics, ctx.clock.now(), task, file, caused_by=event)
+
+
+async def _cancel_open_tasks(ctx: HandlerContext, complaint_id: str) -> None:
+    for task in await ctx.session.scalars(
+        select(CallbackTask).where(
+            col(CallbackTask.complaint_id) == complaint_id, col(CallbackTask.status) == "open"
+        )
+    ):
+        task.status, task.next_attempt_at = "cancelled", None
 
 
 async def _set_status(ctx: HandlerContext, complaint_id: str, new_status: Callable[[str], str]) -> None:

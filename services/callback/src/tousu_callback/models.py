@@ -44,3 +44,82 @@ class PendingNotification(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_column=utc_column())
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class CaseFile(SQLModel, table=True):
+    """What callback knows of a complaint, from intake, triage and the work order's actions:
+    enough to say who calls back, to read the resident a script, and to fill the feedback
+    form. Filled from whichever event comes first; every field may still be unknown."""
+
+    __tablename__ = "callback_case_files"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(index=True, max_length=64)
+    estate_id: str = Field(max_length=64)
+    regime: str | None = Field(default=None, max_length=100)
+    #: JSON: the estate's values for the regime's parameters
+    parameters: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
+    channel: str | None = Field(default=None, max_length=32)
+    account_id: str | None = Field(default=None, max_length=64)
+    #: the resident's contact in intake's vault (the address never leaves intake)
+    contact_ref: str | None = Field(default=None, max_length=64)
+    #: 首问责任人: who registered the complaint, else who registered or first dispatched it
+    receiver: str | None = Field(default=None, max_length=64)
+    received_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    summary: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    #: as intake masked it (family name only, e.g. 张**)
+    complainant: str | None = Field(default=None, max_length=64)
+    room: str | None = Field(default=None, max_length=64)
+    category: str | None = Field(default=None, max_length=64)
+    topic: str | None = Field(default=None, max_length=64)
+    level: str | None = Field(default=None, max_length=64)
+    department: str | None = Field(default=None, max_length=64)
+    #: JSON list of {at, verb, by, note}: what staff did, in order
+    steps: str = Field(default="[]", sa_column=sa.Column(sa.Text, nullable=False))
+    promised: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    resolution: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    resolved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    reopened: int = 0
+
+
+class CallbackTask(SQLModel, table=True):
+    """One callback to make: opened when the regime's callback clock starts (each resolution
+    of the case opens one), done when the resident answers, ``unreachable`` when the last
+    allowed attempt fails, ``cancelled`` when the case moves on without it."""
+
+    __tablename__ = "callback_tasks"
+
+    task_id: str = Field(primary_key=True, max_length=64)
+    complaint_id: str = Field(index=True, max_length=64)
+    tenant_id: str = Field(index=True, max_length=64)
+    estate_id: str = Field(index=True, max_length=64)
+    work_order_id: str = Field(max_length=64)
+    department: str | None = Field(default=None, index=True, max_length=64)
+    round: int = 1
+    assignee_role: str = Field(max_length=64)
+    assignee: str | None = Field(default=None, index=True, max_length=64)
+    #: comma-separated: phone, visit, online_survey
+    channels: str = Field(max_length=100)
+    not_before: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    due_at: datetime = Field(sa_column=utc_column(index=True))
+    #: open → done | unreachable | cancelled
+    status: str = Field(default="open", index=True, max_length=16)
+    attempts: int = 0
+    attempts_allowed: int = 1
+    retry_seconds: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: satisfied, basically_satisfied, dissatisfied, or unreachable
+    outcome: str | None = Field(default=None, max_length=32)
+    score: int | None = None
+    comment: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    confirmed: bool | None = None
+    channel_used: str | None = Field(default=None, max_length=32)
+    done_by: str | None = Field(default=None, max_length=64)
+    done_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: the case went back to its department because of this callback
+    reopened: bool = False
+    #: the online survey: the link's id (single use), when it expires, when it was answered
+    survey_id: str | None = Field(default=None, max_length=64)
+    survey_expires_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    survey_used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    opened_at: datetime = Field(sa_column=utc_column())

@@ -50,7 +50,13 @@ async def on_triaged(ctx: HandlerContext, event: Envelope) -> None:
     )
     ctx.session.add(order)
     payload = WorkOrderCreated(
-        work_order_id=order.work_order_id, department=order.department, category=order.category
+        work_order_id=order.work_order_id,
+        department=order.department,
+        category=order.category,
+        regime=order.regime_ref(),
+        topic=order.topic,
+        level=order.urgency or order.severity,
+        parameters=triaged.parameters,
     )
     created = event.follow_up(payload, now)
     ctx.emit(ctx.topics.workorders, created)

@@ -166,6 +166,12 @@ class WorkOrderCreated(Payload):
     department: str
     category: str
     status: str = "open"
+    regime: str | None = Field(default=None, description="The regime the case runs under, id@version")
+    topic: str | None = None
+    level: str | None = Field(default=None, description="The case's urgency or severity")
+    parameters: dict[str, float] = Field(
+        default_factory=dict, description="The estate's values for the regime's parameters"
+    )
 
 
 class WorkOrderAssigned(Payload):

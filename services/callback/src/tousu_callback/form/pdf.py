@@ -35,6 +35,7 @@ from reportlab.platypus import (
     paragraph,
 )
 
+from tousu_callback.domain.labels import CHANNELS, OUTCOMES, label
 from tousu_callback.form.fonts import register_cjk_font
 from tousu_callback.form.model import CallbackOutcome, FeedbackForm, HandlingStep
 
@@ -45,25 +46,6 @@ from tousu_callback.form.model import CallbackOutcome, FeedbackForm, HandlingSte
 for _module in (textsplit, paragraph):
     _module.ALL_CANNOT_START += "".join(c for c in "，；：！？》〉”’…" if c not in _module.ALL_CANNOT_START)
 
-#: how a channel code is printed; an unknown code is printed as it is
-CHANNELS = {
-    "phone": "电话",
-    "on_site": "现场",
-    "letter": "信函",
-    "email": "电子邮件",
-    "app": "APP",
-    "wechat": "微信公众号",
-    "owner_group": "业主群",
-    "online_survey": "在线问卷",
-    "visit": "上门",
-}
-#: how a callback's satisfaction is printed; an unknown code is printed as it is
-SATISFACTION = {
-    "satisfied": "满意",
-    "basically_satisfied": "基本满意",
-    "dissatisfied": "不满意",
-    "unreachable": "未能联系",
-}
 CONFIRMED = {True: "已确认", False: "未确认", None: "—"}
 #: printed for a value the form doesn't have
 NONE = "—"
@@ -156,7 +138,7 @@ def _details(form: FeedbackForm, tz: ZoneInfo, st: _Styles) -> Table:
         ("投诉编号", form.complaint_id),
         ("小区", form.estate_id),
         ("受理时间", _time(form.received_at, tz)),
-        ("投诉渠道", CHANNELS.get(form.channel, form.channel)),
+        ("投诉渠道", label(CHANNELS, form.channel)),
         ("投诉类别", _or_none(form.category)),
         ("投诉主题", _or_none(form.topic)),
         ("投诉级别", _or_none(form.level)),
@@ -217,8 +199,8 @@ def _callbacks(callbacks: Sequence[CallbackOutcome], tz: ZoneInfo, st: _Styles) 
             [
                 Paragraph(_time(cb.at, tz), st.centre),
                 Paragraph(_text(cb.by), st.centre),
-                Paragraph(_text(CHANNELS.get(cb.channel, cb.channel)), st.centre),
-                Paragraph(_text(SATISFACTION.get(cb.satisfaction, cb.satisfaction)), st.centre),
+                Paragraph(_text(label(CHANNELS, cb.channel)), st.centre),
+                Paragraph(_text(label(OUTCOMES, cb.satisfaction)), st.centre),
                 Paragraph(f"{cb.score}/5" if cb.score is not None else NONE, st.centre),
                 Paragraph(_text(_or_none(cb.comment)), st.cell),
                 Paragraph(f"{cb.attempts} 次", st.centre),

@@ -1,0 +1,261 @@
+"""What callers and managers read: the callback tasks (with the script to read the
+resident), the outcomes per department, and the feedback form of a case as PDF."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import Parameter
+from sqlmodel import col, select
+
+from tousu_callback.domain.labels import OUTCOMES, VERBS, label
+from tousu_callback.domain.script import CaseStory, Step, build_script
+from tousu_callback.form import CallbackOutcome, FeedbackForm, HandlingStep, render_feedback_form
+from tousu_callback.models import CallbackTask, CaseFile
+from tousu_shared.regimes import load_regime
+from tousu_shared.runtime.service import identity_of, runtime_of
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_PAGE = 500
+
+
+def task_json(task: CallbackTask, now: datetime) -> dict[str, Any]:
+    def at(value: datetime | None) -> str | None:
+        return value.astimezone(SHANGHAI).isoformat() if value else None
+
+    return {
+        "task_id": task.task_id,
+        "complaint_id": task.complaint_id,
+        "tenant_id": task.tenant_id,
+        "estate_id": task.estate_id,
+        "work_order_id": task.work_order_id,
+        "department": task.department,
+        "round": task.round,
+        "assignee_role": task.assignee_role,
+        "assignee": task.assignee,
+        "channels": task.channels.split(","),
+        "not_before": at(task.not_before),
+        "due_at": at(task.due_at),
+        "window_open": task.not_before is None or task.not_before <= now,
+        "overdue": task.status == "open" and now > task.due_at,
+        "status": task.status,
+        "attempts": task.attempts,
+        "attempts_allowed": task.attempts_allowed,
+        "next_attempt_at": at(task.next_attempt_at),
+        "outcome": task.outcome,
+        "score": task.score,
+        "comment": task.comment,
+        "confirmed": task.confirmed,
+        "channel_used": task.channel_used,
+        "done_by": task.done_by,
+        "done_at": at(task.done_at),
+        "reopened_case": task.reopened,
+        "survey_sent": task.survey_id is not None,
+        "survey_answered": task.survey_used_at is not None,
+    }
+
+
+@get("/v1/callbacks", tags=["callbacks"])
+async def list_tasks(
+    request: Request[Any, Any, Any],
+    tenant: str | None = None,
+    estate: str | None = None,
+    complaint_id: str | None = None,
+    status: str | None = None,
+    assignee: str | None = None,
+    role: str | None = None,
+    limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 100,
+    offset: Annotated[int, Parameter(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Callback tasks, soonest due first (``status=open`` for the work list; ``assignee=me``:
+    the caller's own; ``role``: tasks for a role, e.g. station_head)."""
+    rt = runtime_of(request)
+    identity = identity_of(request)
+    who, scope = await identity.scope(request, "case.read")
+    group = identity.group(request, who, "case.read", tenant)
+    if assignee == "me":
+        assignee = who.subject
+    query = select(CallbackTask).where(col(CallbackTask.tenant_id) == group)
+    if scope.estates is not None:
+        query = query.where(col(CallbackTask.estate_id).in_(sorted(scope.estates)))
+    for column, value in (
+        (CallbackTask.estate_id, estate),
+        (CallbackTask.complaint_id, complaint_id),
+        (CallbackTask.status, status),
+        (CallbackTask.assignee, assignee),
+        (CallbackTask.assignee_role, role),
+    ):
+        if value is not None:
+            query = query.where(col(column) == value)
+    query = query.order_by(col(CallbackTask.due_at), col(CallbackTask.task_id)).offset(offset).limit(limit)
+    now = rt.clock.now()
+    async with rt.sessions() as session:
+        items = [task_json(t, now) for t in await session.scalars(query)]
+    return {"items": items, "limit": limit, "offset": offset}
+
+
+def story_of(file: CaseFile, round_: int = 1) -> CaseStory:
+    return CaseStory(
+        complaint_id=file.complaint_id,
+        received_at=file.received_at,
+        channel=file.channel,
+        summary=file.summary,
+        department=_department_name(file),
+        steps=tuple(Step.from_json(s) for s in orjson.loads(file.steps)),
+        resolution=file.resolution,
+        resolved_at=file.resolved_at,
+        promised=file.promised,
+        round=round_,
+    )
+
+
+def _department_name(file: CaseFile) -> str | None:
+    if file.regime is None or file.department is None:
+        return file.department
+    department = load_regime(file.regime).departments.get(file.department)
+    return department.name if department else file.department
+
+
+@get("/v1/callbacks/{task_id:str}", tags=["callbacks"])
+async def get_task(request: Request[Any, Any, Any], task_id: str) -> dict[str, Any]:
+    """One task, with the script to read the resident (what was done, what was promised)."""
+    rt = runtime_of(request)
+    async with rt.sessions() as session:
+        task = await session.get(CallbackTask, task_id)
+        if task is None:
+            raise NotFoundException(f"no callback task {task_id!r}")
+        await identity_of(request).authorise(request, "case.read", task.tenant_id, task.estate_id)
+        file = await session.get(CaseFile, task.complaint_id)
+    out = task_json(task, rt.clock.now())
+    if file is not None:
+        out["script"] = build_script(story_of(file, task.round), SHANGHAI)
+    return out
+
+
+@get("/v1/callbacks/summary", tags=["callbacks"])
+async def summary(
+    request: Request[Any, Any, Any],
+    tenant: str | None = None,
+    estate: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, Any]:
+    """Callback outcomes per department (tasks opened in [since, until)): how many, how
+    satisfied, how many reopened the case, how many residents were unreachable."""
+    rt = runtime_of(request)
+    identity = identity_of(request)
+    who, scope = await identity.scope(request, "case.read")
+    group = identity.group(request, who, "case.read", tenant)
+    query = select(CallbackTask).where(col(CallbackTask.tenant_id) == group)
+    if scope.estates is not None:
+        query = query.where(col(CallbackTask.estate_id).in_(sorted(scope.estates)))
+    if estate is not None:
+        query = query.where(col(CallbackTask.estate_id) == estate)
+    if since is not None:
+        query = query.where(col(CallbackTask.opened_at) >= since)
+    if until is not None:
+        query = query.where(col(CallbackTask.opened_at) < until)
+    per: dict[str, Counter[str]] = defaultdict(Counter)
+    scores: dict[str, list[int]] = defaultdict(list)
+    async with rt.sessions() as session:
+        for task in await session.scalars(query):
+            counts = per[task.department or "unknown"]
+            counts["tasks"] += 1
+            counts[task.outcome or task.status] += 1
+            counts["reopened"] += task.reopened
+            if task.score is not None:
+                scores[task.department or "unknown"].append(task.score)
+    departments = []
+    for department, counts in sorted(per.items()):
+        answered = sum(counts[k] for k in ("satisfied", "basically_satisfied", "dissatisfied"))
+        content = counts["satisfied"] + counts["basically_satisfied"]
+        marks = scores[department]
+        departments.append(
+            {
+                "department": department,
+                **{k: counts[k] for k in ("tasks", "open", "cancelled", "reopened")},
+                **{k: counts[k] for k in OUTCOMES if k in ("satisfied", "basically_satisfied")},
+                "dissatisfied": counts["dissatisfied"],
+                "unreachable": counts["unreachable"],
+                "satisfaction_rate": round(content / answered, 4) if answered else None,
+                "average_score": round(sum(marks) / len(marks), 2) if marks else None,
+            }
+        )
+    return {"tenant": group, "departments": departments}
+
+
+@get("/v1/complaints/{complaint_id:str}/feedback-form.pdf", tags=["callbacks"], media_type="application/pdf")
+async def feedback_form(request: Request[Any, Any, Any], complaint_id: str) -> Response[bytes]:
+    """The case's feedback confirmation form (the regime's form: 《投诉反馈确认单》, 002's
+    《住戶投訴處置表》 验证、回访结果 …) as PDF, with every callback so far."""
+    rt = runtime_of(request)
+    async with rt.sessions() as session:
+        file = await session.get(CaseFile, complaint_id)
+        if file is None:
+            raise NotFoundException(f"no complaint {complaint_id!r} known to callback")
+        await identity_of(request).authorise(request, "case.read", file.tenant_id, file.estate_id)
+        tasks = (
+            await session.scalars(
+                select(CallbackTask)
+                .where(col(CallbackTask.complaint_id) == complaint_id)
+                .order_by(col(CallbackTask.round))
+            )
+        ).all()
+    pdf = render_feedback_form(form_of(file, tasks, rt.clock.now()))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "content-disposition": f'inline; filename="feedback-{complaint_id}.pdf"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+def form_of(file: CaseFile, tasks: list[CallbackTask] | Any, now: datetime) -> FeedbackForm:
+    regime = load_regime(file.regime) if file.regime else None
+    story = story_of(file)
+    return FeedbackForm(
+        title=(regime.callback.form if regime and regime.callback.form else "《投诉反馈确认单》"),
+        organisation=regime.name if regime else "",
+        complaint_id=file.complaint_id,
+        estate_id=file.estate_id,
+        received_at=file.received_at or now,
+        channel=file.channel or "",
+        category=file.category,
+        topic=file.topic,
+        level=file.level,
+        department=story.department,
+        complainant=file.complainant,
+        summary=file.summary or "",
+        steps=[HandlingStep(s.at, s.by or "", label_step(s)) for s in story.steps],
+        resolution=file.resolution,
+        resolved_at=file.resolved_at,
+        promised=file.promised,
+        callbacks=[
+            CallbackOutcome(
+                at=t.done_at,
+                by=t.done_by or "",
+                channel=t.channel_used or t.channels.split(",")[0],
+                satisfaction=t.outcome or "",
+                score=t.score,
+                comment=t.comment,
+                confirmed=t.confirmed,
+                attempts=max(t.attempts, 1),
+            )
+            for t in tasks
+            if t.done_at is not None
+        ],
+        reopened=file.reopened,
+        generated_at=now,
+    )
+
+
+def label_step(step: Step) -> str:
+    return label(VERBS, step.verb) + (f"：{step.note}" if step.note else "")
