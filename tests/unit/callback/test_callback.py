@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from tests.unit.callback.conftest import T0, deliver, event
 from tests.unit.service_runtime import outbox
 from tousu_callback.domain.cases import CallbackRefused, check_can_call_back, state_after
+from tousu_callback.domain.labels import SHANGHAI
 from tousu_callback.models import CallbackCase
 from tousu_shared.clock import VirtualClock
 from tousu_shared.contracts.case_events import (
@@ -114,7 +115,7 @@ class TestRecording:
             "task_id": None,
             "satisfied": False,
             "satisfaction": "dissatisfied",
-            "occurred_at": T0.isoformat(),
+            "occurred_at": T0.astimezone(SHANGHAI).isoformat(),
         }
         assert (topic, recorded.type, recorded.occurred_at) == (rt.topics.callbacks, "CallbackRecorded", T0)
         assert (recorded.tenant_id, recorded.estate_id, recorded.complaint_id) == ("t1", "e1", "c-1")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from tousu_callback.domain.cases import CallbackRefused, check_can_call_back
-from tousu_callback.domain.tasks import Satisfaction, TaskRefused, check_window, satisfied
+from tousu_callback.domain.tasks import Satisfaction, TaskRefused, check_open, satisfied
 from tousu_callback.models import CallbackCase, CallbackTask, CaseFile
 from tousu_callback.schemas import Answer
 from tousu_shared.contracts.case_events import CallbackRecorded
@@ -46,12 +46,12 @@ async def locked_case(session: AsyncSession, complaint_id: str) -> CallbackCase:
     return case
 
 
-def check_task(case: CallbackCase, task: CallbackTask | None, now: datetime) -> None:
-    """409 when the case is closed or the task's window has not opened."""
+def check_task(case: CallbackCase, task: CallbackTask | None) -> None:
+    """409 when the case is closed or withdrawn, or the task is over."""
     try:
         check_can_call_back(case.complaint_id, case.status)
         if task is not None:
-            check_window(task.status, task.not_before, now)
+            check_open(task.status)
     except (CallbackRefused, TaskRefused) as exc:
         raise Conflict(str(exc)) from None
 

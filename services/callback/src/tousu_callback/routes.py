@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tousu_callback.domain.labels import local
 from tousu_callback.domain.tasks import failed_attempt
 from tousu_callback.models import CallbackCase, CallbackTask, CaseFile
 from tousu_callback.recording import Conflict, check_task, locked_case, open_task, record_answer
@@ -39,7 +40,7 @@ async def record_callback(
         identity_of(request).require(request, who, "callback.record", case.tenant_id, case.estate_id)
         by = acting_as(who, data.by)
         task = await open_task(session, complaint_id)
-        check_task(case, task, now)
+        check_task(case, task)
         event = await record_answer(
             session,
             rt.topics,
@@ -60,7 +61,7 @@ async def record_callback(
         "task_id": task.task_id if task else None,
         "satisfied": data.level != "dissatisfied",
         "satisfaction": data.level,
-        "occurred_at": now.isoformat(),
+        "occurred_at": local(now),
     }
 
 
@@ -85,7 +86,7 @@ async def record_attempt(request: Request[Any, Any, Any], task_id: str, data: At
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         task, case = await _task_for(request, session, task_id, who)
-        check_task(case, task, now)
+        check_task(case, task)
         by = acting_as(who, data.by)
         result = failed_attempt(task.attempts, task.attempts_allowed, _retry(task), now)
         task.attempts, task.next_attempt_at = result.attempt, result.next_attempt_at
@@ -121,7 +122,7 @@ async def record_attempt(request: Request[Any, Any, Any], task_id: str, data: At
         "task_id": task.task_id,
         "attempt": result.attempt,
         "status": task.status,
-        "next_attempt_at": result.next_attempt_at.isoformat() if result.next_attempt_at else None,
+        "next_attempt_at": local(result.next_attempt_at),
     }
 
 
@@ -135,7 +136,7 @@ async def send_survey(request: Request[Any, Any, Any], task_id: str) -> dict[str
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         task, case = await _task_for(request, session, task_id, who)
-        check_task(case, task, now)
+        check_task(case, task)
         file = await session.get(CaseFile, task.complaint_id)
         if file is None:
             raise Conflict(f"nothing is known yet of complaint {task.complaint_id}")
@@ -160,7 +161,7 @@ async def send_survey(request: Request[Any, Any, Any], task_id: str) -> dict[str
     return {
         "task_id": task_id,
         "url": url,
-        "expires_at": expires_at.isoformat() if expires_at else None,
+        "expires_at": local(expires_at),
         "sent_to_resident": reply is not None,
     }
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jwt
 
+from tousu_callback.domain.labels import SHANGHAI
 from tousu_callback.models import CallbackTask, CaseFile
 from tousu_callback.settings import CallbackSettings
 from tousu_shared.admin_token import generated_secret
@@ -27,8 +27,6 @@ from tousu_shared.settings import read_mounted
 
 AUDIENCE = "tousu-survey"
 _ALGORITHM = "HS256"
-#: residents read times in the estate's zone (the default; estates elsewhere are not modelled yet)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class SurveyLinkInvalid(ValueError):

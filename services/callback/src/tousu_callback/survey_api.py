@@ -16,10 +16,11 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_410_GONE
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tousu_callback.domain.labels import SHANGHAI
 from tousu_callback.models import CallbackTask, CaseFile
 from tousu_callback.recording import check_task, locked_case, record_answer
 from tousu_callback.schemas import SurveyIn
-from tousu_callback.survey import SHANGHAI, SurveyIssuer, SurveyLinkExpired, SurveyLinkInvalid, read_link
+from tousu_callback.survey import SurveyIssuer, SurveyLinkExpired, SurveyLinkInvalid, read_link
 from tousu_shared.identity.principal import Principal
 from tousu_shared.runtime.service import Runtime, runtime_of
 
@@ -74,7 +75,7 @@ async def answer_survey(request: Request[Any, Any, Any], token: str) -> Any:
     async with rt.sessions() as session, session.begin():
         task = await _task(session, rt, token, lock=True)
         case = await locked_case(session, task.complaint_id)
-        check_task(case, task, now)
+        check_task(case, task)
         task.survey_used_at = now
         resident = Principal(subject=RESIDENT, kind="person", tenant=case.tenant_id, issuer="survey-link")
         await record_answer(

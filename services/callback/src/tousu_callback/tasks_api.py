@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import orjson
 from litestar import Request, Response, get
@@ -14,21 +13,18 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from sqlmodel import col, select
 
-from tousu_callback.domain.labels import OUTCOMES, VERBS, label
+from tousu_callback.domain.labels import OUTCOMES, SHANGHAI, VERBS, label, local
 from tousu_callback.domain.script import CaseStory, Step, build_script
 from tousu_callback.form import CallbackOutcome, FeedbackForm, HandlingStep, render_feedback_form
 from tousu_callback.models import CallbackTask, CaseFile
 from tousu_shared.regimes import load_regime
 from tousu_shared.runtime.service import identity_of, runtime_of
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_PAGE = 500
 
 
 def task_json(task: CallbackTask, now: datetime) -> dict[str, Any]:
-    def at(value: datetime | None) -> str | None:
-        return value.astimezone(SHANGHAI).isoformat() if value else None
-
+    at = local
     return {
         "task_id": task.task_id,
         "complaint_id": task.complaint_id,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 CHANNELS = {
     "phone": "电话",
     "onsite": "现场",
@@ -50,3 +53,12 @@ def label(table: dict[str, str], code: str | None) -> str:
     if code is None:
         return ""
     return table.get(code, code)
+
+
+#: the zone residents and staff read times in (estates in other zones are not modelled yet)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(at: datetime | None) -> str | None:
+    """An instant as staff read it: ISO 8601 in the estate's zone."""
+    return at.astimezone(SHANGHAI).isoformat() if at else None
