@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from tests.unit.service_runtime import routes_client, service_runtime
 from tousu_callback.app import SPEC
-from tousu_callback.handlers import on_workorder_event
+from tousu_callback.handlers import on_received, on_workorder_event
 from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.delivery.consumer import HandlerContext
 from tousu_shared.runtime.service import Runtime
@@ -45,6 +45,11 @@ def event(payload: BaseModel, complaint_id: str = "c-1") -> Envelope:
 async def deliver(rt: Runtime, envelope: Envelope, *, topic: str | None = None) -> None:
     """Hand ``envelope`` to the consumer of its topic (workorders.events unless said)."""
     topic = topic or rt.topics.workorders
-    handler = rt.state["on_sla_event"] if topic == rt.topics.sla else on_workorder_event
+    if topic == rt.topics.sla:
+        handler = rt.state["on_sla_event"]
+    elif topic.startswith(rt.topics.received("")):
+        handler = on_received
+    else:
+        handler = on_workorder_event
     async with rt.sessions() as session, session.begin():
         await handler(HandlerContext(session, rt.clock, rt.topics, topic), envelope)

@@ -230,6 +230,27 @@ def test_callback_window_and_dissatisfaction_reopens() -> None:
     assert engine.state == "closed"
 
 
+def test_repeated_dissatisfaction_goes_higher_from_the_nth_time() -> None:
+    data = {
+        **REGIME,
+        "parameters": {**REGIME["parameters"], "again": {"default": 2, "description": "n-th"}},
+        "escalations": [
+            *REGIME["escalations"],
+            {"on": "dissatisfied", "repeat": "again", "to": "general_manager", "reason": "twice"},
+        ],
+    }
+    regime = Regime.model_validate(data)
+    reading = classify(regime, reading=read("电梯坏了"), channel="phone", signatories=1, overrides={})
+    for n, told in ((2, ["quality_manager", "general_manager"]), (3, ["quality_manager"])):
+        engine = CaseEngine(regime, CAL, TZ, at("2026-09-30T10:00"), reading, parameters={"again": n})
+        engine.act("resolve", at("2026-10-08T12:00"))
+        engine.act("callback", at("2026-10-09T13:00"), {"satisfied": False})
+        engine.act("resolve", at("2026-10-10T12:00"))
+        engine.act("callback", at("2026-10-11T13:00"), {"satisfied": False})
+        second = [e.to_role for e in engine.escalations if e.at == at("2026-10-11T13:00")]
+        assert (engine.dissatisfied, second) == (2, told), n
+
+
 def test_review_item_policy_closes_and_flags() -> None:
     engine = case(on_dissatisfied="review_item")
     engine.act("resolve", at("2026-10-08T12:00"))
