@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tousu_callback.contacts_api import get_staff_contacts, put_staff_contacts
 from tousu_callback.domain.tasks import ONLINE_CHANNELS
 from tousu_callback.handlers import on_received, on_workorder_event, sla_handler
-from tousu_callback.notify import ESCALATION, NotificationSender
+from tousu_callback.notify import CALLBACK, ESCALATION, NotificationSender
 from tousu_callback.routes import record_attempt, record_callback, send_survey
 from tousu_callback.settings import callback_settings
 from tousu_callback.survey import SurveyIssuer, survey_key
@@ -31,12 +32,11 @@ def setup(rt: Runtime) -> None:
     rt.extra_subscriptions.append(
         Subscription("callback-sla", lambda topics, regimes: [topics.sla], on_sla_event)
     )
-    if not settings.notify_escalation:
+    wanted = {ESCALATION: settings.notify_escalation, CALLBACK: settings.notify_callback}
+    notifiers = {route: load_notifier(name) for route, name in wanted.items() if name}
+    if not notifiers:
         return
-    notifier = load_notifier(settings.notify_escalation)
-    sender = NotificationSender(
-        rt.sessions, {ESCALATION: notifier}, rt.clock, postgres=is_postgres(rt.engine)
-    )
+    sender = NotificationSender(rt.sessions, notifiers, rt.clock, postgres=is_postgres(rt.engine))
 
     async def deliver_notifications(rt: Runtime) -> None:
         await sender.run(settings.notify_poll_seconds)
@@ -61,6 +61,8 @@ SPEC = ServiceSpec(
         summary,
         get_task,
         feedback_form,
+        put_staff_contacts,
+        get_staff_contacts,
         survey_page,
         answer_survey,
     ],

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from tousu_callback.domain.cases import state_after
+from tousu_callback.domain.labels import SHANGHAI
 from tousu_callback.domain.script import Step
 from tousu_callback.domain.tasks import plan_task
 from tousu_callback.models import CallbackCase, CallbackTask, CaseFile
-from tousu_callback.notify import ESCALATION, stage
+from tousu_callback.notify import CALLBACK, ESCALATION, stage
 from tousu_callback.settings import callback_settings
 from tousu_callback.survey import SurveyIssuer
 from tousu_notifiers import Notification, Recipient
@@ -204,9 +205,28 @@ async def _open_task(
         attempts_allowed=task.attempts_allowed,
     )
     ctx.emit(ctx.topics.callbacks, event.follow_up(opened, ctx.clock.now()))
+    if task.assignee and callback_settings().notify_callback:
+        await _stage_task_notice(ctx, task)
     window_open = task.not_before is None or task.not_before <= ctx.clock.now()
     if surveys is not None and "online_survey" in plan.channels and window_open:
         surveys.send(ctx.emit, ctx.topics, ctx.clock.now(), task, file, caused_by=event)
+
+
+async def _stage_task_notice(ctx: HandlerContext, task: CallbackTask) -> None:
+    """Tell the named caller their callback is due (the receiver, under 002 and 003)."""
+    due = task.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    window = f"{task.not_before.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 后、" if task.not_before else ""
+    notification = Notification(
+        notification_id=task.task_id,
+        tenant_id=task.tenant_id,
+        complaint_id=task.complaint_id,
+        kind="callback_due",
+        recipient=Recipient(staff_id=task.assignee),
+        subject=f"回访任务：{task.complaint_id}",
+        text=f"投诉 {task.complaint_id} 已处理完毕，请于 {window}{due} 前回访住户并登记结果。",
+        data={"estate_id": task.estate_id, "task_id": task.task_id, "due_at": task.due_at.isoformat()},
+    )
+    await stage(ctx.session, notification, CALLBACK, ctx.clock.now())
 
 
 async def _cancel_open_tasks(ctx: HandlerContext, complaint_id: str) -> None:

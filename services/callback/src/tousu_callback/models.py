@@ -123,3 +123,19 @@ class CallbackTask(SQLModel, table=True):
     survey_expires_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     survey_used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     opened_at: datetime = Field(sa_column=utc_column())
+
+
+class StaffContact(SQLModel, table=True):
+    """Where a member of an estate's staff is told things (notifiers read it just before
+    sending; it never travels on Kafka, and reads of it are masked)."""
+
+    __tablename__ = "staff_contacts"
+
+    estate_id: str = Field(primary_key=True, max_length=64)
+    staff_id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(index=True, max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    wechat_openid: str | None = Field(default=None, max_length=128)
+    webhook_url: str | None = Field(default=None, max_length=500)
+    updated_at: datetime = Field(sa_column=utc_column())

@@ -18,15 +18,17 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
-from tousu_callback.models import PendingNotification
+from tousu_callback.models import PendingNotification, StaffContact
 from tousu_notifiers import Notification, Notifier, NotifyFailed
 from tousu_shared.clock import Clock
 from tousu_shared.logging import get_logger
 
 log = get_logger(__name__)
 
-#: the route of escalation notices (which notifier delivers a route is the deployment's setting)
+#: the routes: escalation notices, and callback tasks due for a named person (which notifier
+#: delivers a route is the deployment's setting: TOUSU_NOTIFY_ESCALATION, TOUSU_NOTIFY_CALLBACK)
 ESCALATION = "escalation"
+CALLBACK = "callback"
 #: how long after each failed attempt the next one comes; after the last, the notification fails
 RETRY_AFTER = (
     timedelta(seconds=10),
@@ -89,7 +91,7 @@ class NotificationSender:
             if self._postgres:
                 query = query.with_for_update(skip_locked=True)
             for row in (await session.scalars(query)).all():
-                delivered += await self._attempt(row, now)
+                delivered += await self._attempt(session, row, now)
         return delivered
 
     async def run(self, poll_seconds: float = 1.0) -> None:
@@ -97,14 +99,14 @@ class NotificationSender:
             if await self.run_once() == 0:
                 await asyncio.sleep(poll_seconds)
 
-    async def _attempt(self, row: PendingNotification, now: datetime) -> int:
+    async def _attempt(self, session: AsyncSession, row: PendingNotification, now: datetime) -> int:
         notifier = self._notifiers.get(row.notifier)
         if notifier is None:
             row.status, row.last_error = "failed", f"no notifier for {row.notifier!r} in this deployment"
             return 0
         row.attempts += 1
         try:
-            await notifier.send(Notification.model_validate_json(row.body))
+            await notifier.send(await addressed(session, Notification.model_validate_json(row.body)))
         except NotifyFailed as exc:
             transient, error = exc.transient, str(exc)
         except Exception as exc:  # a notifier's bug or an outage: try again later, say which
@@ -126,3 +128,20 @@ class NotificationSender:
             error=row.last_error,
         )
         return 0
+
+
+async def addressed(session: AsyncSession, notification: Notification) -> Notification:
+    """The notification with its staff recipient's addresses filled in from the estate's staff
+    contacts (read now, so a changed phone number is used at once; addresses the notification
+    already carries win)."""
+    who, estate = notification.recipient, notification.data.get("estate_id")
+    if who.staff_id is None or not isinstance(estate, str):
+        return notification
+    found = await session.get(StaffContact, (estate, who.staff_id))
+    if found is None or found.tenant_id != notification.tenant_id:
+        return notification
+    filled = {
+        key: getattr(who, key) or getattr(found, key)
+        for key in ("phone", "email", "wechat_openid", "webhook_url")
+    }
+    return notification.model_copy(update={"recipient": who.model_copy(update=filled)})

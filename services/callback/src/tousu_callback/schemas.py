@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AnyHttpUrl, ConfigDict, Field, model_validator
 
 from tousu_callback.domain.tasks import FailedOutcome, Satisfaction
 from tousu_shared.clean import CleanModel
@@ -64,3 +64,38 @@ class AttemptIn(CleanModel):
 
 class SurveyIn(Answer):
     """The resident's answer on the survey page."""
+
+
+class StaffContactIn(CleanModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    staff_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 -]{5,30}$", max_length=32)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    wechat_openid: str | None = Field(default=None, min_length=1, max_length=128)
+    webhook_url: AnyHttpUrl | None = None
+
+    @model_validator(mode="after")
+    def _some_address(self) -> StaffContactIn:
+        if not (self.phone or self.email or self.wechat_openid or self.webhook_url):
+            raise ValueError(
+                f"{self.staff_id}: give at least one of phone, email, wechat_openid, webhook_url"
+            )
+        return self
+
+
+class StaffContactsIn(CleanModel):
+    """An estate's staff contacts; the upload replaces the estate's whole list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tenant_id: str = Field(min_length=1, max_length=64)
+    contacts: list[StaffContactIn] = Field(max_length=5000)
+
+    @model_validator(mode="after")
+    def _once_each(self) -> StaffContactsIn:
+        ids = [c.staff_id for c in self.contacts]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"staff listed twice: {', '.join(twice)}")
+        return self

@@ -16,6 +16,10 @@ class CallbackSettings(BaseSettings):
         default=None,
         description="the notifier plugin (tousu.notifiers) that tells staff of an escalation, e.g. webhook",
     )
+    notify_callback: str | None = Field(
+        default=None,
+        description="the notifier plugin that tells the named caller a callback task is due, e.g. sms",
+    )
     notify_poll_seconds: float = Field(default=1.0, gt=0, description="pause when no notification is due")
     survey_secret: SecretStr | None = Field(
         default=None, description="HMAC key signing survey links (else a generated development key)"
