@@ -104,7 +104,7 @@ def up(
 
 
 def _print_banner(tenant: str, estate: str, app_key: str) -> None:
-    intake, archive = DEFAULT_PORTS["intake"], DEFAULT_PORTS["archive"]
+    intake, archive, callback = DEFAULT_PORTS["intake"], DEFAULT_PORTS["archive"], DEFAULT_PORTS["callback"]
     typer.echo(f"""
 Tousu is up. Demo property group: {tenant}
 
@@ -122,5 +122,8 @@ Then open the case, see the caller's number (audited), and read the audit trail:
   curl -s -H "authorization: Bearer $TOKEN" -X POST http://127.0.0.1:{intake}/v1/complaints/<complaint_id>/contact \\
     -d '{{"purpose":"回访"}}'
   curl -s -H "authorization: Bearer $TOKEN" http://127.0.0.1:{archive}/v1/audit
+Once a case is resolved: the callbacks due (with their scripts), and its feedback form:
+  curl -s -H "authorization: Bearer $TOKEN" "http://127.0.0.1:{callback}/v1/callbacks?status=open"
+  curl -s -H "authorization: Bearer $TOKEN" -o form.pdf http://127.0.0.1:{callback}/v1/complaints/<complaint_id>/feedback-form.pdf
 
 Press Ctrl-C to stop.""")

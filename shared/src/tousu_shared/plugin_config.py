@@ -38,3 +38,16 @@ class PluginConfig:
 
     def missing(self, variable: str) -> NoReturn:
         raise ValueError(f"{self.kind.lower()} {self.name!r} needs the setting {variable}")
+
+    def seconds(self, key: str, default: float) -> float:
+        """A positive number of seconds (a timeout); anything else names its variable."""
+        raw = self.values.get(key) or str(default)
+        try:
+            value = float(raw)
+        except ValueError:
+            value = 0.0
+        if not value > 0:
+            raise ValueError(
+                f"{self.variable(self.name, key)} must be a positive number of seconds, not {raw!r}"
+            )
+        return value

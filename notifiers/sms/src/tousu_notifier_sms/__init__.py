@@ -42,7 +42,7 @@ class SmsNotifier(Notifier):
         super().__init__(config)
         # Settings errors stop the service at start (load_notifier), not at the first escalation.
         self._url = self.config.require("url")
-        self._timeout = _seconds(self.config, "timeout_seconds", "10")
+        self._timeout = self.config.seconds("timeout_seconds", 10)
         codes = self.config.get("transient_codes") or _DEFAULT_TRANSIENT_CODES
         self._transient_codes = {c.strip().upper() for c in codes.split(",") if c.strip()}
 
@@ -105,16 +105,3 @@ def mask_phone(phone: str) -> str:
 def _scrub(text: str, phone: str) -> str:
     """The gateway's message with the recipient's number, and anything like a number, masked."""
     return _DIGITS.sub(lambda m: mask_phone(m.group()), text.replace(phone, mask_phone(phone)))
-
-
-def _seconds(config: NotifierConfig, key: str, default: str) -> float:
-    raw = config.get(key) or default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise ValueError(
-            f"{config.variable(config.name, key)} must be a positive number of seconds, not {raw!r}"
-        )
-    return value

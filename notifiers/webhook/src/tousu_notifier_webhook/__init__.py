@@ -31,7 +31,7 @@ class WebhookNotifier(Notifier):
         if secret:
             digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
             headers["x-tousu-signature"] = f"sha256={digest}"
-        timeout = float(self.config.get("timeout_seconds") or "10")
+        timeout = self.config.seconds("timeout_seconds", 10)
         try:
             async with httpx.AsyncClient(timeout=timeout) as client:
                 answer = await client.post(url, content=body, headers=headers)

@@ -66,7 +66,7 @@ class WechatNotifier(Notifier):
         self._secret = self.config.require("secret")
         self._template_id = self.config.require("template_id")
         self._api_base = (self.config.get("api_base") or DEFAULT_API_BASE).rstrip("/")
-        self._timeout = _seconds(self.config, "timeout_seconds", "10")
+        self._timeout = self.config.seconds("timeout_seconds", 10)
         #: monotonic seconds, for the token's lifetime (tests move it on)
         self.clock: Callable[[], float] = time.monotonic
         self._token: _Token | None = None
@@ -203,16 +203,3 @@ def _scrub(text: str, secrets: list[str]) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
-
-
-def _seconds(config: NotifierConfig, key: str, default: str) -> float:
-    raw = config.get(key) or default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise ValueError(
-            f"{config.variable(config.name, key)} must be a positive number of seconds, not {raw!r}"
-        )
-    return value

@@ -5,6 +5,7 @@ item, as the regime says), the task's outcome, and the audit record."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.status_codes import HTTP_409_CONFLICT
@@ -99,6 +100,31 @@ async def record_answer(
         task.attempts += 1
         task.next_attempt_at = None
         task.reopened = level == "dissatisfied" and reopens
+    audit(
+        session,
+        topics,
+        who,
+        case,
+        now,
+        {"satisfaction": level, "score": answer.score, "channel": channel},
+        caused=event,
+        acting_for=by,
+    )
+    return event
+
+
+def audit(
+    session: AsyncSession,
+    topics: Topics,
+    who: Principal,
+    case: CallbackCase,
+    now: datetime,
+    detail: dict[str, Any],
+    *,
+    caused: Envelope | None,
+    acting_for: str | None = None,
+) -> None:
+    """The audit record of an act on ``case``'s callback (all of them use callback.record)."""
     record_audit(
         session,
         topics,
@@ -109,8 +135,7 @@ async def record_answer(
         estate_id=case.estate_id,
         complaint_id=case.complaint_id,
         now=now,
-        acting_for=by,
-        detail={"satisfaction": level, "score": answer.score, "channel": channel},
-        caused=event,
+        acting_for=acting_for,
+        detail=detail,
+        caused=caused,
     )
-    return event

@@ -14,13 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tousu_callback.domain.labels import local
 from tousu_callback.domain.tasks import failed_attempt
 from tousu_callback.models import CallbackCase, CallbackTask, CaseFile
-from tousu_callback.recording import Conflict, check_task, locked_case, open_task, record_answer
+from tousu_callback.recording import Conflict, audit, check_task, locked_case, open_task, record_answer
 from tousu_callback.schemas import AttemptIn, CallbackIn
 from tousu_callback.survey import SurveyIssuer
 from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.contracts.events import CallbackAttempted
 from tousu_shared.delivery.outbox import add_event
-from tousu_shared.identity.audit import record_audit
 from tousu_shared.identity.principal import Principal
 from tousu_shared.identity.web import acting_as
 from tousu_shared.runtime.service import Runtime, identity_of, runtime_of
@@ -103,20 +102,8 @@ async def record_attempt(request: Request[Any, Any, Any], task_id: str, data: At
         )
         event = _case_event(case, attempted, now)
         add_event(session, rt.topics.callbacks, event, now)
-        record_audit(
-            session,
-            rt.topics,
-            "callback",
-            who,
-            "callback.record",
-            tenant_id=case.tenant_id,
-            estate_id=case.estate_id,
-            complaint_id=case.complaint_id,
-            now=now,
-            acting_for=by,
-            detail={"attempt": result.attempt, "outcome": data.outcome},
-            caused=event,
-        )
+        detail = {"attempt": result.attempt, "outcome": data.outcome}
+        audit(session, rt.topics, who, case, now, detail, caused=event, acting_for=by)
     _wake(rt)
     return {
         "task_id": task.task_id,
@@ -143,19 +130,7 @@ async def send_survey(request: Request[Any, Any, Any], task_id: str) -> dict[str
         url, reply = surveys.send(
             lambda topic, e: add_event(session, topic, e, now), rt.topics, now, task, file
         )
-        record_audit(
-            session,
-            rt.topics,
-            "callback",
-            who,
-            "callback.record",
-            tenant_id=case.tenant_id,
-            estate_id=case.estate_id,
-            complaint_id=case.complaint_id,
-            now=now,
-            detail={"survey": "sent" if reply else "link"},
-            caused=reply,
-        )
+        audit(session, rt.topics, who, case, now, {"survey": "sent" if reply else "link"}, caused=reply)
         expires_at = task.survey_expires_at
     _wake(rt)
     return {
