@@ -108,7 +108,11 @@ async def test_dissatisfied_reopens_then_satisfied_closes_with_the_right_clocks(
                 ("property_fix", _at(unhappy), _at(unhappy + timedelta(days=3)))
             ]
             work_order = (await dispatch.get(f"/v1/work-orders/{order}", headers=clerk)).json()
-            assert work_order["status"] == "reopened"
+            assert (work_order["status"], work_order["reopened"], work_order["reopen_reason"]) == (
+                "reopened",
+                1,
+                "天花板还在发霉",
+            )  # back to the handling unit with the resident's reason
 
             resolved_2 = unhappy + timedelta(days=1)
             await act(resolved_2, "resolve", engineer, note="铲除霉变层并重新批荡涂刷")

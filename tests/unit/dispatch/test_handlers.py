@@ -110,12 +110,19 @@ async def test_the_work_order_follows_the_state_the_rules_decided(rt: Runtime) -
     order = await work_order_of(rt)
     assert isinstance(rt.clock, VirtualClock)
     later = rt.clock.advance(timedelta(hours=3))
-    changed = CaseStateChanged(state="reopened", previous="resolved", because="CallbackRecorded")
+    changed = CaseStateChanged(
+        state="reopened", previous="resolved", because="CallbackRecorded", reason="天花板还在发霉"
+    )
     await deliver_sla(rt, sla_event(changed))
     async with rt.sessions() as session:
         now = await session.get(WorkOrder, order.work_order_id)
     assert now is not None
-    assert (now.status, now.updated_at) == ("reopened", later)
+    assert (now.status, now.updated_at, now.reopened, now.reopen_reason) == (
+        "reopened",
+        later,
+        1,
+        "天花板还在发霉",
+    )
 
 
 async def test_other_sla_events_and_unknown_complaints_change_nothing(rt: Runtime) -> None:

@@ -220,3 +220,27 @@ def test_a_late_reading_is_applied_at_the_monitors_instant() -> None:
     assert timeline.reclassify(TRAPPED, 2, T0 + timedelta(hours=1))
     onsite = next(c for c in timeline.engine.clocks if c.name == "onsite")
     assert onsite.started_at == T0 + timedelta(hours=3)
+
+
+def test_a_dissatisfied_callback_reopens_with_the_residents_words_and_a_satisfied_one_closes() -> None:
+    dcs = load_regime("developer-customer-service")
+    timeline = Timeline(dcs, CALENDAR, T0, VAGUE | {"category": "engineering-quality"})
+    for verb, hours in (("onsite", 1), ("resolve", 5)):
+        timeline.act(verb, T0 + timedelta(hours=hours), {})
+    before, state = len(timeline.engine.events), timeline.engine.state
+    timeline.act("callback", T0 + timedelta(hours=8), {"satisfied": False, "comment": "还在漏"})
+    [changed] = [
+        e.payload
+        for e in timeline.emitted_since(before, state, "callback")
+        if type(e.payload).__name__ == "CaseStateChanged"
+    ]
+    assert (changed.state, changed.previous, changed.reason) == ("reopened", "resolved", "还在漏")
+    timeline.act("resolve", T0 + timedelta(hours=20), {})
+    before, state = len(timeline.engine.events), timeline.engine.state
+    timeline.act("callback", T0 + timedelta(hours=22), {"satisfied": True})
+    [changed] = [
+        e.payload
+        for e in timeline.emitted_since(before, state, "callback")
+        if type(e.payload).__name__ == "CaseStateChanged"
+    ]
+    assert (changed.state, changed.reason) == ("closed", "resident satisfied")

@@ -98,6 +98,9 @@ async def on_sla_event(ctx: HandlerContext, event: Envelope) -> None:
     change: CaseStateChanged | SeverityAutoUpgraded = event.typed_payload()
     if isinstance(change, CaseStateChanged):
         order.status = change.state
+        if change.state == "reopened":  # back to the department, with the resident's words
+            order.reopened += 1
+            order.reopen_reason = change.reason
     else:
         order.severity = change.severity
     order.updated_at = ctx.clock.now()

@@ -40,6 +40,9 @@ class WorkOrder(SQLModel, table=True):
     assignee: str | None = Field(default=None, index=True, max_length=64)
     team_id: str | None = Field(default=None, max_length=64)
     assigned_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: times the case came back to the department (a dissatisfied callback, or staff), and why last
+    reopened: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    reopen_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
 
     def event(self, payload: BaseModel, now: datetime, caused_by: Envelope | None = None) -> Envelope:
         """An event of this work order's case, at ``now``."""

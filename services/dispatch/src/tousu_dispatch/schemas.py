@@ -63,6 +63,8 @@ def work_order_out(order: WorkOrder) -> dict[str, Any]:
         "urgency": order.urgency,
         "severity": order.severity,
         "status": order.status,
+        "reopened": order.reopened,
+        "reopen_reason": order.reopen_reason,
         "assignee": order.assignee,
         "team_id": order.team_id,
         "assigned_at": order.assigned_at.isoformat() if order.assigned_at else None,

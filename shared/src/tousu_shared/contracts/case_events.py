@@ -220,3 +220,6 @@ class CaseStateChanged(Payload):
     previous: str
     review_item: bool = False
     because: str = Field(description="What led to it: the verb (callback) or 'timer'")
+    reason: str | None = Field(
+        default=None, description="Why, in words: a dissatisfied resident's comment, 'resident satisfied', …"
+    )

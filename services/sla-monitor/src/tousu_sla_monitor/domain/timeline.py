@@ -36,6 +36,8 @@ ADVANCE = "advance"
 #: an input that is a new reading of the complaint (triage's revision 2, 3, …), not an action
 RECLASSIFY = "reclassify"
 NOT_ACTIONS = (ADVANCE, RECLASSIFY)
+#: the engine's events whose reason says why the rules moved the case
+_STATE_REASONS = ("ComplaintReopened", "CaseClosed")
 #: details of a case action the engine reads (the rest stays in the event for the record)
 ENGINE_DETAILS = ("to", "reason", "due_at", "clock", "severity", "satisfied", "comment")
 
@@ -185,8 +187,13 @@ class Timeline:
                 )
         state = self.engine.state
         if state != previous_state and STATE_AFTER.get(because) != state:
+            said = [e.get("reason") for e in events[published:] if e["type"] in _STATE_REASONS]
             change = CaseStateChanged(
-                state=state, previous=previous_state, review_item=self.engine.review_item, because=because
+                state=state,
+                previous=previous_state,
+                review_item=self.engine.review_item,
+                because=because,
+                reason=said[-1] if said else None,
             )
             out.append(Emitted(self.engine.now, change))
         return out
