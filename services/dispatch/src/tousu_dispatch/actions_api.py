@@ -94,7 +94,7 @@ async def take_action(request: Request[Any, Any, Any], work_order_id: str, data:
         order.status = state_after(action.verb, order.status)
         if action.verb == "reopen":
             order.reopened += 1
-            order.reopen_reason = action.reason or action.note
+            order.reopen_reason = action.reason or data.note
         order.severity = severity
         order.updated_at = now
         session.add(order)
