@@ -28,8 +28,10 @@ async def test_upgrade_makes_the_cases_table_and_downgrade_restores_the_placehol
         "estate_id",
         "work_order_id",
         "status",
+        "reopened",
         "updated_at",
     }
+    assert {"callback_intake_facts", "callback_case_files", "callback_tasks", "staff_contacts"} <= set(tables)
 
     engine = make_engine(url)
     config = alembic_config(PACKAGE, url)

@@ -15,7 +15,8 @@ from tousu_callback.domain.cases import state_after
 from tousu_callback.domain.labels import SHANGHAI
 from tousu_callback.domain.script import Step
 from tousu_callback.domain.tasks import plan_task
-from tousu_callback.models import CallbackCase, CallbackTask, CaseFile
+from tousu_callback.facts import CaseFacts, case_facts
+from tousu_callback.models import CallbackCase, CallbackTask, CaseFile, IntakeFacts
 from tousu_callback.notify import CALLBACK, ESCALATION, stage
 from tousu_callback.settings import callback_settings
 from tousu_callback.survey import SurveyIssuer
@@ -41,7 +42,7 @@ _OPENING = ("ClockStarted", "ClockRestarted")
 
 
 async def case_file(session: AsyncSession, event: Envelope) -> CaseFile:
-    """The complaint's file, made on the first event about it."""
+    """The case's file as dispatch's events fill it (only their consumer writes it)."""
     found = await session.get(CaseFile, event.complaint_id)
     if found is None:
         found = CaseFile(
@@ -55,14 +56,26 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
     """Intake's record: how the complaint came, who took it in, what it says."""
     if event.type != "ComplaintReceived":
         return
+    if await ctx.session.get(IntakeFacts, event.complaint_id) is not None:
+        return  # intake registered it once; a repeat of the complaint is not a new case
     got: ComplaintReceived = event.typed_payload()
-    file = await case_file(ctx.session, event)
-    file.channel, file.account_id, file.contact_ref = got.channel.value, got.account_id, got.contact_ref
-    file.receiver = got.registered_by or file.receiver
-    file.received_at, file.summary, file.room = got.received_at, got.text, got.room
-    file.complainant = got.contact.name
-    if file.regime is None:
-        file.regime, file.parameters = got.regime, orjson.dumps(got.parameters).decode()
+    ctx.session.add(
+        IntakeFacts(
+            complaint_id=event.complaint_id,
+            tenant_id=event.tenant_id,
+            estate_id=event.estate_id,
+            regime=got.regime,
+            parameters=orjson.dumps(got.parameters).decode(),
+            channel=got.channel.value,
+            account_id=got.account_id,
+            contact_ref=got.contact_ref,
+            registered_by=got.registered_by,
+            received_at=got.received_at,
+            summary=got.text,
+            complainant=got.contact.name,
+            room=got.room,
+        )
+    )
 
 
 async def on_workorder_event(ctx: HandlerContext, event: Envelope) -> None:
@@ -111,7 +124,9 @@ async def _note_action(ctx: HandlerContext, event: Envelope, action: CaseAction)
     elif action.verb == "promise" and action.due_at is not None:
         file.promised = f"{action.due_at.isoformat()} 前：{action.reason or ''}".strip("：")
     elif action.verb == "reopen":
-        file.reopened += 1
+        case = await ctx.session.get(CallbackCase, event.complaint_id)
+        if case is not None:
+            case.reopened += 1
 
 
 async def _stage_escalation(ctx: HandlerContext, event: Envelope, told: EscalationNotified) -> None:
@@ -142,35 +157,40 @@ def sla_handler(surveys: SurveyIssuer | None) -> Handler:
             changed: CaseStateChanged = event.typed_payload()
             await _set_status(ctx, event.complaint_id, lambda _current: changed.state)
             if changed.state == "reopened":
-                (await case_file(ctx.session, event)).reopened += 1
+                case = await ctx.session.get(CallbackCase, event.complaint_id)
+                if case is not None:
+                    case.reopened += 1
         elif event.type in _OPENING or event.type == "ClockCancelled":
             clock: ClockEvent = event.typed_payload()
-            file = await ctx.session.get(CaseFile, event.complaint_id)
-            if file is None or file.regime is None or clock.clock != load_regime(file.regime).callback.clock:
+            facts = await case_facts(ctx.session, event.complaint_id)
+            if (
+                facts is None
+                or facts.regime is None
+                or clock.clock != load_regime(facts.regime).callback.clock
+            ):
                 return
             if event.type == "ClockCancelled":
                 await _cancel_open_tasks(ctx, event.complaint_id)
             else:
-                await _open_task(ctx, event, clock, file, surveys)
+                await _open_task(ctx, event, clock, facts, surveys)
 
     return on_sla_event
 
 
 async def _open_task(
-    ctx: HandlerContext, event: Envelope, clock: ClockEvent, file: CaseFile, surveys: SurveyIssuer | None
+    ctx: HandlerContext, event: Envelope, clock: ClockEvent, facts: CaseFacts, surveys: SurveyIssuer | None
 ) -> None:
     case = await ctx.session.get(CallbackCase, event.complaint_id)
     if case is None:
         log.warning("callback clock of a complaint with no work order seen", complaint_id=event.complaint_id)
         return
-    regime = load_regime(file.regime or "")
     plan = plan_task(
-        regime,
-        orjson.loads(file.parameters),
+        load_regime(facts.regime or ""),
+        facts.parameters,
         clock_owner=clock.owner,
-        receiver=file.receiver,
-        complaint_channel=file.channel,
-        can_reply_online=surveys is not None and bool(file.contact_ref and file.account_id),
+        receiver=facts.receiver,
+        complaint_channel=facts.channel,
+        can_reply_online=surveys is not None and facts.can_reply,
     )
     earlier = await ctx.session.scalars(
         select(CallbackTask.task_id).where(col(CallbackTask.complaint_id) == event.complaint_id)
@@ -181,7 +201,7 @@ async def _open_task(
         tenant_id=case.tenant_id,
         estate_id=case.estate_id,
         work_order_id=case.work_order_id,
-        department=file.department,
+        department=facts.department,
         round=len(earlier.all()) + 1,
         assignee_role=plan.assignee_role,
         assignee=plan.assignee,
@@ -209,7 +229,7 @@ async def _open_task(
         await _stage_task_notice(ctx, task)
     window_open = task.not_before is None or task.not_before <= ctx.clock.now()
     if surveys is not None and "online_survey" in plan.channels and window_open:
-        surveys.send(ctx.emit, ctx.topics, ctx.clock.now(), task, file, caused_by=event)
+        surveys.send(ctx.emit, ctx.topics, ctx.clock.now(), task, facts, caused_by=event)
 
 
 async def _stage_task_notice(ctx: HandlerContext, task: CallbackTask) -> None:

@@ -21,6 +21,8 @@ class CallbackCase(SQLModel, table=True):
     work_order_id: str = Field(max_length=64)
     #: "open" when the work order is created, then the case's state: resolved, reopened, closed, …
     status: str = Field(default="open", index=True, max_length=32)
+    #: times the case was reopened (a dissatisfied callback, or staff)
+    reopened: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime = Field(sa_column=utc_column())
 
 
@@ -46,10 +48,35 @@ class PendingNotification(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
+class IntakeFacts(SQLModel, table=True):
+    """What intake said of a complaint: how it came in, who took it in, what it says. Written
+    by the consumer of ``complaints.received.<regime>`` only (``CaseFile`` by dispatch's, so
+    the two never contend for a row)."""
+
+    __tablename__ = "callback_intake_facts"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(index=True, max_length=64)
+    estate_id: str = Field(max_length=64)
+    regime: str = Field(max_length=100)
+    #: JSON: the estate's values for the regime's parameters
+    parameters: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
+    channel: str = Field(max_length=32)
+    account_id: str | None = Field(default=None, max_length=64)
+    #: the resident's contact in intake's vault (the address never leaves intake)
+    contact_ref: str | None = Field(default=None, max_length=64)
+    #: the clerk who registered it (首问责任人), if a clerk did
+    registered_by: str | None = Field(default=None, max_length=64)
+    received_at: datetime = Field(sa_column=utc_column())
+    summary: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    #: as intake masked it (family name only, e.g. 张**)
+    complainant: str | None = Field(default=None, max_length=64)
+    room: str | None = Field(default=None, max_length=64)
+
+
 class CaseFile(SQLModel, table=True):
-    """What callback knows of a complaint, from intake, triage and the work order's actions:
-    enough to say who calls back, to read the resident a script, and to fill the feedback
-    form. Filled from whichever event comes first; every field may still be unknown."""
+    """What dispatch's events say of a case: its classification, what staff did, promised and
+    resolved. Written by the consumer of ``workorders.events`` only."""
 
     __tablename__ = "callback_case_files"
 
@@ -57,19 +84,9 @@ class CaseFile(SQLModel, table=True):
     tenant_id: str = Field(index=True, max_length=64)
     estate_id: str = Field(max_length=64)
     regime: str | None = Field(default=None, max_length=100)
-    #: JSON: the estate's values for the regime's parameters
     parameters: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
-    channel: str | None = Field(default=None, max_length=32)
-    account_id: str | None = Field(default=None, max_length=64)
-    #: the resident's contact in intake's vault (the address never leaves intake)
-    contact_ref: str | None = Field(default=None, max_length=64)
-    #: 首问责任人: who registered the complaint, else who registered or first dispatched it
+    #: who registered or first dispatched it (the receiver when intake named no clerk)
     receiver: str | None = Field(default=None, max_length=64)
-    received_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    summary: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
-    #: as intake masked it (family name only, e.g. 张**)
-    complainant: str | None = Field(default=None, max_length=64)
-    room: str | None = Field(default=None, max_length=64)
     category: str | None = Field(default=None, max_length=64)
     topic: str | None = Field(default=None, max_length=64)
     level: str | None = Field(default=None, max_length=64)
@@ -79,7 +96,6 @@ class CaseFile(SQLModel, table=True):
     promised: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     resolution: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     resolved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    reopened: int = 0
 
 
 class CallbackTask(SQLModel, table=True):

@@ -14,7 +14,8 @@ from sqlmodel import col, select
 
 from tousu_callback.domain.cases import CallbackRefused, check_can_call_back
 from tousu_callback.domain.tasks import Satisfaction, TaskRefused, check_open, satisfied
-from tousu_callback.models import CallbackCase, CallbackTask, CaseFile
+from tousu_callback.facts import case_facts
+from tousu_callback.models import CallbackCase, CallbackTask
 from tousu_callback.schemas import Answer
 from tousu_shared.contracts.case_events import CallbackRecorded
 from tousu_shared.contracts.envelope import Envelope
@@ -92,8 +93,8 @@ async def record_answer(
     )
     add_event(session, topics.callbacks, event, now)
     if task is not None:
-        file = await session.get(CaseFile, case.complaint_id)
-        regime = file.regime if file is not None else None
+        facts = await case_facts(session, case.complaint_id)
+        regime = facts.regime if facts is not None else None
         reopens = regime is not None and load_regime(regime).callback.on_dissatisfied == "reopen"
         task.status, task.outcome, task.score, task.comment = "done", level, answer.score, answer.comment
         task.confirmed, task.channel_used, task.done_by, task.done_at = confirmed, channel, by, now

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu_callback.domain.labels import local
 from tousu_callback.domain.tasks import failed_attempt
-from tousu_callback.models import CallbackCase, CallbackTask, CaseFile
+from tousu_callback.facts import case_facts
+from tousu_callback.models import CallbackCase, CallbackTask
 from tousu_callback.recording import Conflict, audit, check_task, locked_case, open_task, record_answer
 from tousu_callback.schemas import AttemptIn, CallbackIn
 from tousu_callback.survey import SurveyIssuer
@@ -124,11 +125,11 @@ async def send_survey(request: Request[Any, Any, Any], task_id: str) -> dict[str
     async with rt.sessions() as session, session.begin():
         task, case = await _task_for(request, session, task_id, who)
         check_task(case, task)
-        file = await session.get(CaseFile, task.complaint_id)
-        if file is None:
+        facts = await case_facts(session, task.complaint_id)
+        if facts is None:
             raise Conflict(f"nothing is known yet of complaint {task.complaint_id}")
         url, reply = surveys.send(
-            lambda topic, e: add_event(session, topic, e, now), rt.topics, now, task, file
+            lambda topic, e: add_event(session, topic, e, now), rt.topics, now, task, facts
         )
         audit(session, rt.topics, who, case, now, {"survey": "sent" if reply else "link"}, caused=reply)
         expires_at = task.survey_expires_at

@@ -17,7 +17,8 @@ from pathlib import Path
 import jwt
 
 from tousu_callback.domain.labels import SHANGHAI
-from tousu_callback.models import CallbackTask, CaseFile
+from tousu_callback.facts import CaseFacts
+from tousu_callback.models import CallbackTask
 from tousu_callback.settings import CallbackSettings
 from tousu_shared.admin_token import generated_secret
 from tousu_shared.contracts.envelope import Envelope
@@ -98,7 +99,7 @@ class SurveyIssuer:
         topics: Topics,
         now: datetime,
         task: CallbackTask,
-        file: CaseFile,
+        facts: CaseFacts,
         caused_by: Envelope | None = None,
     ) -> tuple[str, Envelope | None]:
         """Issue a new link for ``task`` (an earlier one stops working) and send it when the
@@ -106,17 +107,17 @@ class SurveyIssuer:
         link = issue_link(self.key, task.task_id, now, self.ttl)
         task.survey_id, task.survey_expires_at, task.survey_used_at = link.survey_id, link.expires_at, None
         url = link.url(self.base_url)
-        if not (file.channel and file.contact_ref and file.account_id):
+        if not (facts.can_reply and facts.channel and facts.contact_ref and facts.account_id):
             return url, None
         reply = ReplyRequested(
-            account_id=file.account_id,
+            account_id=facts.account_id,
             kind="survey",
             text=(
                 f"您好，您反映的问题（投诉编号 {task.complaint_id}）已处理完毕。"
                 f"请点击链接告诉我们您是否满意：{url} （链接仅可使用一次，"
                 f"{link.expires_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 前有效）"
             ),
-            contact_ref=file.contact_ref,
+            contact_ref=facts.contact_ref,
         )
         if caused_by is not None:
             envelope = caused_by.follow_up(reply, now)
@@ -128,5 +129,5 @@ class SurveyIssuer:
                 estate_id=task.estate_id,
                 complaint_id=task.complaint_id,
             )
-        emit(topics.outbound(file.channel), envelope)
+        emit(topics.outbound(facts.channel), envelope)
         return url, envelope

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu_callback.domain.labels import SHANGHAI
-from tousu_callback.models import CallbackTask, CaseFile
+from tousu_callback.facts import case_facts
+from tousu_callback.models import CallbackTask
 from tousu_callback.recording import check_task, locked_case, record_answer
 from tousu_callback.schemas import SurveyIn
 from tousu_callback.survey import SurveyIssuer, SurveyLinkExpired, SurveyLinkInvalid, read_link
@@ -55,11 +56,13 @@ async def survey_page(request: Request[Any, Any, Any], token: str) -> Response[s
     rt = runtime_of(request)
     async with rt.sessions() as session:
         task = await _task(session, rt, token, lock=False)
-        file = await session.get(CaseFile, task.complaint_id)
+        facts = await case_facts(session, task.complaint_id)
     resolved = (
-        file.resolved_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if file and file.resolved_at else ""
+        facts.resolved_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        if facts and facts.resolved_at
+        else ""
     )
-    what = escape(file.resolution or "") if file else ""
+    what = escape(facts.resolution or "") if facts else ""
     return Response(
         _PAGE.format(complaint=escape(task.complaint_id), resolved=resolved, what=what, token=escape(token)),
         headers={"cache-control": "no-store", "referrer-policy": "no-referrer"},

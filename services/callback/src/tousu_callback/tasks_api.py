@@ -7,7 +7,6 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Annotated, Any
 
-import orjson
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
@@ -15,8 +14,9 @@ from sqlmodel import col, select
 
 from tousu_callback.domain.labels import OUTCOMES, SHANGHAI, VERBS, label, local
 from tousu_callback.domain.script import CaseStory, Step, build_script
+from tousu_callback.facts import CaseFacts, case_facts
 from tousu_callback.form import CallbackOutcome, FeedbackForm, HandlingStep, render_feedback_form
-from tousu_callback.models import CallbackTask, CaseFile
+from tousu_callback.models import CallbackTask
 from tousu_shared.regimes import load_regime
 from tousu_shared.runtime.service import identity_of, runtime_of
 
@@ -96,26 +96,19 @@ async def list_tasks(
     return {"items": items, "limit": limit, "offset": offset}
 
 
-def story_of(file: CaseFile, round_: int = 1) -> CaseStory:
+def story_of(facts: CaseFacts, round_: int = 1) -> CaseStory:
     return CaseStory(
-        complaint_id=file.complaint_id,
-        received_at=file.received_at,
-        channel=file.channel,
-        summary=file.summary,
-        department=_department_name(file),
-        steps=tuple(Step.from_json(s) for s in orjson.loads(file.steps)),
-        resolution=file.resolution,
-        resolved_at=file.resolved_at,
-        promised=file.promised,
+        complaint_id=facts.complaint_id,
+        received_at=facts.received_at,
+        channel=facts.channel,
+        summary=facts.summary,
+        department=facts.department_name(),
+        steps=facts.steps,
+        resolution=facts.resolution,
+        resolved_at=facts.resolved_at,
+        promised=facts.promised,
         round=round_,
     )
-
-
-def _department_name(file: CaseFile) -> str | None:
-    if file.regime is None or file.department is None:
-        return file.department
-    department = load_regime(file.regime).departments.get(file.department)
-    return department.name if department else file.department
 
 
 @get("/v1/callbacks/{task_id:str}", tags=["callbacks"])
@@ -127,10 +120,10 @@ async def get_task(request: Request[Any, Any, Any], task_id: str) -> dict[str, A
         if task is None:
             raise NotFoundException(f"no callback task {task_id!r}")
         await identity_of(request).authorise(request, "case.read", task.tenant_id, task.estate_id)
-        file = await session.get(CaseFile, task.complaint_id)
+        facts = await case_facts(session, task.complaint_id)
     out = task_json(task, rt.clock.now())
-    if file is not None:
-        out["script"] = build_script(story_of(file, task.round), SHANGHAI)
+    if facts is not None:
+        out["script"] = build_script(story_of(facts, task.round), SHANGHAI)
     return out
 
 
@@ -192,10 +185,10 @@ async def feedback_form(request: Request[Any, Any, Any], complaint_id: str) -> R
     《住戶投訴處置表》 验证、回访结果 …) as PDF, with every callback so far."""
     rt = runtime_of(request)
     async with rt.sessions() as session:
-        file = await session.get(CaseFile, complaint_id)
-        if file is None:
+        facts = await case_facts(session, complaint_id)
+        if facts is None:
             raise NotFoundException(f"no complaint {complaint_id!r} known to callback")
-        await identity_of(request).authorise(request, "case.read", file.tenant_id, file.estate_id)
+        await identity_of(request).authorise(request, "case.read", facts.tenant_id, facts.estate_id)
         tasks = (
             await session.scalars(
                 select(CallbackTask)
@@ -203,7 +196,7 @@ async def feedback_form(request: Request[Any, Any, Any], complaint_id: str) -> R
                 .order_by(col(CallbackTask.round))
             )
         ).all()
-    pdf = render_feedback_form(form_of(file, tasks, rt.clock.now()))
+    pdf = render_feedback_form(form_of(facts, tasks, rt.clock.now()))
     return Response(
         pdf,
         media_type="application/pdf",
@@ -214,26 +207,26 @@ async def feedback_form(request: Request[Any, Any, Any], complaint_id: str) -> R
     )
 
 
-def form_of(file: CaseFile, tasks: list[CallbackTask] | Any, now: datetime) -> FeedbackForm:
-    regime = load_regime(file.regime) if file.regime else None
-    story = story_of(file)
+def form_of(facts: CaseFacts, tasks: list[CallbackTask] | Any, now: datetime) -> FeedbackForm:
+    regime = load_regime(facts.regime) if facts.regime else None
+    story = story_of(facts)
     return FeedbackForm(
         title=(regime.callback.form if regime and regime.callback.form else "《投诉反馈确认单》"),
         organisation=regime.name if regime else "",
-        complaint_id=file.complaint_id,
-        estate_id=file.estate_id,
-        received_at=file.received_at or now,
-        channel=file.channel or "",
-        category=file.category,
-        topic=file.topic,
-        level=file.level,
+        complaint_id=facts.complaint_id,
+        estate_id=facts.estate_id,
+        received_at=facts.received_at or now,
+        channel=facts.channel or "",
+        category=facts.category,
+        topic=facts.topic,
+        level=facts.level,
         department=story.department,
-        complainant=file.complainant,
-        summary=file.summary or "",
+        complainant=facts.complainant,
+        summary=facts.summary or "",
         steps=[HandlingStep(s.at, s.by or "", label_step(s)) for s in story.steps],
-        resolution=file.resolution,
-        resolved_at=file.resolved_at,
-        promised=file.promised,
+        resolution=facts.resolution,
+        resolved_at=facts.resolved_at,
+        promised=facts.promised,
         callbacks=[
             CallbackOutcome(
                 at=t.done_at,
@@ -248,7 +241,7 @@ def form_of(file: CaseFile, tasks: list[CallbackTask] | Any, now: datetime) -> F
             for t in tasks
             if t.done_at is not None
         ],
-        reopened=file.reopened,
+        reopened=facts.reopened,
         generated_at=now,
     )
 

@@ -11,12 +11,11 @@ process: they never change.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tousu_shared.contracts.envelope import Envelope
+from tousu_shared.db.insert import insert_if_absent
 from tousu_shared.delivery.errors import PermanentError
 from tousu_shared.delivery.tables import EstateTenant
 
@@ -55,17 +54,14 @@ async def _bind(session: AsyncSession, event: Envelope) -> str:
     """The estate's group: bound now to this message's, unless a binding exists. INSERT …
     ON CONFLICT DO NOTHING, so two consumers seeing a new estate at once never fail: the
     second waits for the first to commit, then reads its binding."""
-    bind = session.get_bind()
-    insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(EstateTenant)
-        .values(
-            estate_id=event.estate_id,
-            tenant_id=event.tenant_id,
-            first_event_id=event.event_id,
-            bound_at=event.occurred_at,
-        )
-        .on_conflict_do_nothing(index_elements=["estate_id"])
+    await insert_if_absent(
+        session,
+        EstateTenant,
+        ["estate_id"],
+        estate_id=event.estate_id,
+        tenant_id=event.tenant_id,
+        first_event_id=event.event_id,
+        bound_at=event.occurred_at,
     )
     owner = await session.scalar(
         select(col(EstateTenant.tenant_id)).where(col(EstateTenant.estate_id) == event.estate_id)

@@ -1,4 +1,4 @@
-"""callback: case files (what a script and the feedback form need) and callback tasks
+"""callback: what intake and dispatch said of a case (for scripts and the form), callback tasks
 
 Revision ID: 0005
 Revises: 0004
@@ -19,20 +19,29 @@ def _at(name: str, *, nullable: bool = True, index: bool = False) -> sa.Column:
 
 def upgrade() -> None:
     op.create_table(
+        "callback_intake_facts",
+        sa.Column("complaint_id", sa.String(64), primary_key=True),
+        sa.Column("tenant_id", sa.String(64), nullable=False, index=True),
+        sa.Column("estate_id", sa.String(64), nullable=False),
+        sa.Column("regime", sa.String(100), nullable=False),
+        sa.Column("parameters", sa.Text, nullable=False),
+        sa.Column("channel", sa.String(32), nullable=False),
+        sa.Column("account_id", sa.String(64)),
+        sa.Column("contact_ref", sa.String(64)),
+        sa.Column("registered_by", sa.String(64)),
+        _at("received_at", nullable=False),
+        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("complainant", sa.String(64)),
+        sa.Column("room", sa.String(64)),
+    )
+    op.create_table(
         "callback_case_files",
         sa.Column("complaint_id", sa.String(64), primary_key=True),
         sa.Column("tenant_id", sa.String(64), nullable=False, index=True),
         sa.Column("estate_id", sa.String(64), nullable=False),
         sa.Column("regime", sa.String(100)),
         sa.Column("parameters", sa.Text, nullable=False),
-        sa.Column("channel", sa.String(32)),
-        sa.Column("account_id", sa.String(64)),
-        sa.Column("contact_ref", sa.String(64)),
         sa.Column("receiver", sa.String(64)),
-        _at("received_at"),
-        sa.Column("summary", sa.Text),
-        sa.Column("complainant", sa.String(64)),
-        sa.Column("room", sa.String(64)),
         sa.Column("category", sa.String(64)),
         sa.Column("topic", sa.String(64)),
         sa.Column("level", sa.String(64)),
@@ -41,8 +50,9 @@ def upgrade() -> None:
         sa.Column("promised", sa.Text),
         sa.Column("resolution", sa.Text),
         _at("resolved_at"),
-        sa.Column("reopened", sa.Integer, nullable=False),
     )
+    with op.batch_alter_table("callback_cases") as batch:
+        batch.add_column(sa.Column("reopened", sa.Integer, nullable=False, server_default="0"))
     op.create_table(
         "callback_tasks",
         sa.Column("task_id", sa.String(64), primary_key=True),
@@ -78,5 +88,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("callback_cases") as batch:
+        batch.drop_column("reopened")
     op.drop_table("callback_tasks")
     op.drop_table("callback_case_files")
+    op.drop_table("callback_intake_facts")
