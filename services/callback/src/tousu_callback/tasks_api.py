@@ -12,7 +12,16 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from sqlmodel import col, select
 
-from tousu_callback.domain.labels import OUTCOMES, SHANGHAI, VERBS, label, local
+from tousu_callback.domain.labels import (
+    CATEGORIES,
+    LEVELS,
+    OUTCOMES,
+    SHANGHAI,
+    TOPICS,
+    VERBS,
+    label,
+    local,
+)
 from tousu_callback.domain.script import CaseStory, Step, build_script
 from tousu_callback.facts import CaseFacts, case_facts
 from tousu_callback.form import CallbackOutcome, FeedbackForm, HandlingStep, render_feedback_form
@@ -217,9 +226,9 @@ def form_of(facts: CaseFacts, tasks: list[CallbackTask] | Any, now: datetime) ->
         estate_id=facts.estate_id,
         received_at=facts.received_at or now,
         channel=facts.channel or "",
-        category=facts.category,
-        topic=facts.topic,
-        level=facts.level,
+        category=label(CATEGORIES, facts.category) or None,
+        topic=label(TOPICS, facts.topic) or None,
+        level=label(LEVELS, facts.level) or None,
         department=story.department,
         complainant=facts.complainant,
         summary=facts.summary or "",
