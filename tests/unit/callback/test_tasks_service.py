@@ -271,6 +271,8 @@ class TestFeedbackForm:
             "还在漏",
             "修补防水层",
             "1 次",
+            "维修类",  # maintenance, in the clerk's words
+            "轻微",
         ):
             assert expected in text, expected
         assert (await client.get("/v1/complaints/c-404/feedback-form.pdf")).status_code == 404
