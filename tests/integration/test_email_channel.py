@@ -1,11 +1,13 @@
 """The e-mail channel on its own deployment, through the real broker: mails a mail server
 delivered into a maildir become complaints (attachments as evidence), a redelivered mail is
 the same complaint, an unreadable one is set aside with its reason, and the resident gets
-an acknowledgement by SMTP, threaded under their mail."""
+an acknowledgement by SMTP, threaded under their mail; once the case is resolved, the
+callback's survey link comes back by mail too, and answering it closes the case."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -135,5 +137,47 @@ async def test_mails_become_one_complaint_each_and_are_answered_in_their_thread(
         assert ack["To"] == "wangkun@resident.example" or "wangkun@resident.example" in str(ack["To"])
         assert ack["In-Reply-To"] == f"<{MESSAGE_ID}>"
         assert "投诉编号" in str(ack["Subject"])
+        await _survey_by_mail(stack, inbox)
     finally:
         smtp.stop()
+
+
+async def _survey_by_mail(stack: Stack, inbox: Inbox) -> None:
+    """Resolve the mailed complaint: the callback task's survey link arrives by SMTP, and the
+    resident's answer through it closes the case (once: the link then answers 410)."""
+    cid = await stack.scalar(
+        "intake", "SELECT complaint_id FROM intake_complaints WHERE tenant_id = :t", t=TENANT
+    )
+    async with httpx.AsyncClient(headers=ADMIN, timeout=15) as client:
+        orders = await client.get(f"{stack.url('dispatch')}/v1/work-orders", params={"complaint_id": cid})
+        [order] = orders.json()["items"]
+        for verb in ("onsite", "resolve"):
+            body = {"verb": verb, "by": "eng-1", "note": "已修补楼道天花板"}
+            r = await client.post(
+                f"{stack.url('dispatch')}/v1/work-orders/{order['work_order_id']}/actions", json=body
+            )
+            assert r.status_code == 202, r.text
+
+        async def survey() -> bool | int:
+            return True if len(inbox.mails) >= 2 else len(inbox.mails)
+
+        await wait_until(survey, 60, "the survey link by SMTP")
+        mail = inbox.mails[1]
+        assert "请评价投诉处理结果" in str(mail["Subject"])
+        body = mail.get_body(preferencelist=("plain",))
+        assert body is not None
+        [link] = re.findall(r"http://\S+/survey/[A-Za-z0-9._-]+", body.get_content())
+        path = link.removeprefix(stack.url("callback"))
+        answer = {"satisfaction": "satisfied", "score": 5}
+        async with httpx.AsyncClient(base_url=stack.url("callback"), timeout=15) as resident:
+            assert (await resident.get(path)).status_code == 200
+            assert (await resident.post(path, json=answer)).status_code == 201
+            assert (await resident.post(path, json=answer)).status_code == 410
+
+        async def closed() -> bool | str:
+            r = await client.get(
+                f"{stack.url('sla-monitor')}/v1/cases/{cid}/clocks", params={"tenant": TENANT}
+            )
+            return True if r.json().get("state") == "closed" else str(r.json().get("state"))
+
+        await wait_until(closed, 60, "the case closed by the survey's answer")

@@ -27,14 +27,9 @@ T0 = datetime(2026, 9, 16, 2, 0, tzinfo=UTC)
 KEY = "unit-survey-key"
 
 
-def plan(regime: str, owner: str | None, channel: str | None = "phone", online: bool = True) -> TaskPlan:
+def plan(regime: str, owner: str | None, survey_goes_back: bool = False) -> TaskPlan:
     return plan_task(
-        load_regime(regime),
-        {},
-        clock_owner=owner,
-        receiver="clerk-7",
-        complaint_channel=channel,
-        can_reply_online=online,
+        load_regime(regime), {}, clock_owner=owner, receiver="clerk-7", survey_goes_back=survey_goes_back
     )
 
 
@@ -56,13 +51,9 @@ class TestWhoAndHow:
         task = plan("property-role-matrix", None)
         assert (task.assignee_role, task.assignee) == ("customer_service", None)
 
-    @pytest.mark.parametrize("channel", ["app", "wechat", "owner_group", "email", "web"])
-    def test_an_online_complaint_also_gets_the_survey(self, channel: str) -> None:
-        assert plan("community-standard", None, channel).channels == ("phone", "visit", "online_survey")
-
-    @pytest.mark.parametrize(("channel", "online"), [("phone", True), ("letter", True), ("wechat", False)])
-    def test_others_or_without_a_way_back_do_not(self, channel: str, online: bool) -> None:
-        assert "online_survey" not in plan("community-standard", None, channel, online).channels
+    def test_a_complaint_whose_channel_takes_the_link_back_also_gets_the_survey(self) -> None:
+        assert plan("community-standard", None, True).channels == ("phone", "visit", "online_survey")
+        assert plan("community-standard", None, False).channels == ("phone", "visit")
 
     def test_retries_come_from_the_regimes_parameter(self) -> None:
         regime = load_regime("logistics-service")

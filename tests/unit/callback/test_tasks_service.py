@@ -125,11 +125,17 @@ class TestOpening:
         [(_, opened)] = await staged(rt, "CallbackTaskOpened")
         assert (opened.payload["assignee_role"], opened.payload["assignee"]) == ("station_head", None)
 
-    async def test_a_phone_complaint_gets_no_survey(self, rt: Runtime) -> None:
-        await resolved_case(rt, channel="phone")
+    @pytest.mark.parametrize("channel", ["phone", "app"])
+    async def test_a_complaint_whose_channel_cannot_reply_gets_no_survey_by_itself(
+        self, rt: Runtime, client: Client, channel: str
+    ) -> None:
+        task_id = await resolved_case(rt, channel=channel)
         [(_, opened)] = await staged(rt, "CallbackTaskOpened")
         assert opened.payload["channels"] == ["phone", "visit"]
         assert await staged(rt, "ReplyRequested") == []
+        r = await client.post(f"/v1/callbacks/{task_id}/survey")  # staff may still hand the link over
+        assert (r.status_code, r.json()["sent_to_resident"]) == (201, False)
+        assert "/survey/" in r.json()["url"] and await staged(rt, "ReplyRequested") == []
 
     async def test_a_cancelled_clock_cancels_the_task_and_other_clocks_open_none(self, rt: Runtime) -> None:
         task_id = await resolved_case(rt)

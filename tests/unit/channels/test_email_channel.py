@@ -640,6 +640,7 @@ async def test_without_an_email_the_reply_address_is_used(smtp: tuple[Recorder, 
         ("rejected", "不予受理通知"),
         ("clarify", "需要您补充情况"),
         ("update", "投诉处理进展"),
+        ("survey", "请评价投诉处理结果"),
     ],
 )
 def test_the_subject_says_what_kind_of_message_it_is(kind: str, subject: str) -> None:

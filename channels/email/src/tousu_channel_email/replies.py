@@ -18,6 +18,7 @@ SUBJECTS = {
     "rejected": "不予受理通知",
     "clarify": "需要您补充情况",
     "update": "投诉处理进展",
+    "survey": "请评价投诉处理结果",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _ID_PART = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

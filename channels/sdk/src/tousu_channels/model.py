@@ -128,7 +128,7 @@ class Outcome(BaseModel):
     message: str = Field(description="What to tell the complainant, in Chinese")
 
 
-OutboundKind = Literal["received", "rejected", "clarify", "update"]
+OutboundKind = Literal["received", "rejected", "clarify", "update", "survey"]
 
 
 class Outbound(BaseModel):

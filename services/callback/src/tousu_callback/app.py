@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tousu_callback.contacts_api import get_staff_contacts, put_staff_contacts
-from tousu_callback.domain.tasks import ONLINE_CHANNELS
 from tousu_callback.handlers import on_received, on_workorder_event, sla_handler
 from tousu_callback.notify import CALLBACK, ESCALATION, NotificationSender
 from tousu_callback.routes import record_attempt, record_callback, send_survey
@@ -25,7 +24,10 @@ def setup(rt: Runtime) -> None:
     settings = callback_settings()
     base = settings.survey_base_url or f"http://127.0.0.1:{rt.settings.port_for('callback')}"
     surveys = SurveyIssuer(
-        survey_key(settings, rt.settings.data_dir), timedelta(hours=settings.survey_ttl_hours), base
+        survey_key(settings, rt.settings.data_dir),
+        timedelta(hours=settings.survey_ttl_hours),
+        base,
+        frozenset(settings.survey_channels),
     )
     rt.state["surveys"] = surveys
     rt.state["on_sla_event"] = on_sla_event = sla_handler(surveys)
@@ -51,7 +53,7 @@ SPEC = ServiceSpec(
     writes=lambda topics, regimes: [
         topics.callbacks,
         topics.audit("callback"),
-        *(topics.outbound(channel) for channel in sorted(ONLINE_CHANNELS)),
+        *(topics.outbound(channel) for channel in sorted(callback_settings().survey_channels)),
     ],
     routes=[
         record_callback,

@@ -189,8 +189,7 @@ async def _open_task(
         facts.parameters,
         clock_owner=clock.owner,
         receiver=facts.receiver,
-        complaint_channel=facts.channel,
-        can_reply_online=surveys is not None and facts.can_reply,
+        survey_goes_back=surveys is not None and surveys.goes_back(facts),
     )
     earlier = await ctx.session.scalars(
         select(CallbackTask.task_id).where(col(CallbackTask.complaint_id) == event.complaint_id)

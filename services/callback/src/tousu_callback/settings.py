@@ -26,6 +26,11 @@ class CallbackSettings(BaseSettings):
     )
     survey_secret_file: Path | None = Field(default=None, description="the same, from a mounted file")
     survey_ttl_hours: float = Field(default=72, gt=0, le=24 * 90, description="how long a survey link works")
+    survey_channels: list[str] = Field(
+        default=["email", "wechat"],
+        description="channels whose deployments deliver replies: a complaint that came by one gets "
+        "its survey link back the same way (JSON list)",
+    )
     survey_base_url: str | None = Field(
         default=None,
         description="where residents reach the survey page (the public URL of callback's /survey); "

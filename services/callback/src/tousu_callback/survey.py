@@ -92,6 +92,12 @@ class SurveyIssuer:
     key: str
     ttl: timedelta
     base_url: str
+    #: channels whose deployments deliver replies (TOUSU_SURVEY_CHANNELS)
+    channels: frozenset[str]
+
+    def goes_back(self, facts: CaseFacts) -> bool:
+        """The link can go back the way the complaint came."""
+        return facts.can_reply and facts.channel in self.channels
 
     def send(
         self,
@@ -107,7 +113,7 @@ class SurveyIssuer:
         link = issue_link(self.key, task.task_id, now, self.ttl)
         task.survey_id, task.survey_expires_at, task.survey_used_at = link.survey_id, link.expires_at, None
         url = link.url(self.base_url)
-        if not (facts.can_reply and facts.channel and facts.contact_ref and facts.account_id):
+        if not (self.goes_back(facts) and facts.channel and facts.contact_ref and facts.account_id):
             return url, None
         reply = ReplyRequested(
             account_id=facts.account_id,

@@ -152,7 +152,7 @@ class ReplyRequested(Payload):
     """
 
     account_id: str
-    kind: str = Field(description="received, rejected, clarify or update")
+    kind: str = Field(description="received, rejected, clarify, update or survey (callback's link)")
     text: str
     questions: list[str] = Field(default_factory=list)
     contact_ref: str

@@ -6,8 +6,9 @@ window, how often to try again, and what a result or a failed attempt does to th
   (首问责任人, 003's 谁受理谁回访) is the person who took the complaint in.
 - **When**: the callback clock's window: not before its ``not_before`` (002's major: 24 h
   after resolution), due by its ``due_at``.
-- **How**: the policy's channels; a complaint that came in online also gets the online
-  survey (a signed, single-use link sent back through its channel).
+- **How**: the policy's channels; a complaint that came by a channel that delivers replies
+  (e-mail, WeChat: ``TOUSU_SURVEY_CHANNELS``) also gets the online survey, a signed,
+  single-use link sent back the same way.
 - **Retries**: ``retries.attempts`` more tries after the first, ``retries.interval`` apart;
   when the last one fails the task ends ``unreachable``, which the reports show.
 """
@@ -22,8 +23,6 @@ from typing import Literal
 from tousu_shared.regimes.model import CallbackPolicy, Regime
 from tousu_shared.sla.durations import resolve
 
-#: channels a resident can answer a survey link on (it goes back the way the complaint came)
-ONLINE_CHANNELS = frozenset({"app", "wechat", "owner_group", "email", "web"})
 SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
 Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 FAILED_OUTCOMES = ("no_answer", "busy", "wrong_number", "declined")
@@ -50,13 +49,14 @@ def plan_task(
     *,
     clock_owner: str | None,
     receiver: str | None,
-    complaint_channel: str | None,
-    can_reply_online: bool,
+    survey_goes_back: bool,
 ) -> TaskPlan:
+    """``survey_goes_back``: the complaint came by a channel that can take the survey link
+    back to the resident."""
     policy: CallbackPolicy = regime.callback
     role = clock_owner or policy.by
     channels = list(policy.channels)
-    if complaint_channel in ONLINE_CHANNELS and can_reply_online and "online_survey" not in channels:
+    if survey_goes_back and "online_survey" not in channels:
         channels.append("online_survey")
     return TaskPlan(
         assignee_role=role,
