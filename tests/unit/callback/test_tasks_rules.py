@@ -138,16 +138,20 @@ class TestSurveyLinks:
         )
         assert a.survey_id != b.survey_id and a.token != b.token
 
-    @pytest.mark.parametrize("tamper", ["key", "payload", "garbage"])
+    @pytest.mark.parametrize("tamper", ["key", "task", "expiry", "signature", "garbage"])
     def test_a_forged_or_altered_link_is_refused(self, tamper: str) -> None:
         link = issue_link(KEY, "cbt-1", T0, timedelta(hours=1))
-        header, _payload, signature = link.token.split(".")
+        task, survey, expiry, signature = link.token.split(".")
         token = {
             "key": issue_link("another-key", "cbt-1", T0, timedelta(hours=1)).token,
-            "payload": ".".join(
-                [header, issue_link(KEY, "cbt-2", T0, timedelta(hours=1)).token.split(".")[1], signature]
-            ),
+            "task": ".".join(["cbt-2", survey, expiry, signature]),
+            "expiry": ".".join([task, survey, str(int(expiry) + 86400), signature]),
+            "signature": ".".join([task, survey, expiry, "A" * 22]),
             "garbage": "not-a-link",
         }[tamper]
         with pytest.raises(SurveyLinkInvalid):
             read_link(KEY, token, T0)
+
+    def test_a_link_is_short_enough_for_a_text_message(self) -> None:
+        link = issue_link(KEY, "cbt-" + "0" * 24, T0, timedelta(hours=72))
+        assert len(link.token) <= 80 and not link.token.startswith("eyJ")
