@@ -30,7 +30,7 @@ pytestmark = pytest.mark.integration
 
 TENANT, ESTATE = "cb-group", "cb-estate-1"
 T0 = datetime.fromisoformat("2026-04-06T09:00:00+08:00")
-NAMES = ["intake", "triage", "dispatch", "sla-monitor", "callback"]
+NAMES = ["intake", "triage", "dispatch", "sla-monitor", "callback", "archive"]
 
 
 async def test_dissatisfied_reopens_then_satisfied_closes_with_the_right_clocks(tmp_path: Path) -> None:
@@ -188,6 +188,8 @@ async def test_dissatisfied_reopens_then_satisfied_closes_with_the_right_clocks(
             ):
                 assert expected in text, expected
 
+            await _archived(stack.url("archive"), cid, manager)
+
 
 def _at(offset: timedelta) -> str:
     return (T0 + offset).isoformat()
@@ -258,3 +260,25 @@ def _pdf_text(content: bytes) -> str:
         return "".join(page.get_textpage().get_text_range() for page in document)
     finally:
         document.close()
+
+
+async def _archived(archive_url: str, cid: str, who: dict[str, str]) -> None:
+    """Archive's case file followed the case to its end, and the household dossier holds it."""
+    async with httpx.AsyncClient(base_url=archive_url, headers=who, timeout=15) as archive:
+
+        async def filed() -> bool | str:
+            case = (await archive.get(f"/v1/complaints/{cid}")).json()
+            got = (case.get("status"), case.get("reopened"), case.get("callbacks"), case.get("satisfaction"))
+            return True if got == ("closed", 1, 2, "satisfied") else str(got)
+
+        await wait_until(filed, 60, "archive's case file closed")
+        case = (await archive.get(f"/v1/complaints/{cid}")).json()
+        assert (case["breaches"], case["department"], case["building"]) == (
+            0,
+            "engineering",
+            case["room"].split("-")[0],
+        )
+        r = await archive.get(f"/v1/households/{ESTATE}/{case['room']}")
+        assert cid in [c["complaint_id"] for c in r.json()["cases"]]
+        r = await archive.get("/v1/complaints", params={"q": "漏水", "status": "closed"})
+        assert [c["complaint_id"] for c in r.json()["items"]] == [cid]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tousu_archive.audit import audit_topics, list_audit, on_audit_event
 from tousu_archive.handlers import on_any_event
-from tousu_archive.routes import get_case, list_cases
+from tousu_archive.routes import get_case, household_dossier, list_cases
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
 
@@ -27,7 +27,7 @@ SPEC = ServiceSpec(
         Subscription("archive", _every_topic, on_any_event),
         Subscription("archive-audit", audit_topics, on_audit_event),
     ],
-    routes=[get_case, list_cases, list_audit],
+    routes=[get_case, list_cases, household_dossier, list_audit],
 )
 
 

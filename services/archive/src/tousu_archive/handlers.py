@@ -19,7 +19,7 @@ async def on_any_event(ctx: HandlerContext, event: Envelope) -> None:
         )
         ctx.session.add(case)
     payload = event.typed_payload()
-    apply(case, event.type, payload)
+    apply(case, event.type, payload, event.occurred_at)
     case.updated_at = now
     ctx.session.add(
         CaseEvent(

@@ -30,6 +30,24 @@ class CaseFile(SQLModel, table=True):
     received_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     updated_at: datetime = Field(sa_column=utc_column())
     event_count: int = 0
+    #: when the event that set ``status`` happened (a later-arriving earlier event never undoes it)
+    state_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: when it was closed, withdrawn or rejected
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    urgency: str | None = Field(default=None, max_length=64)
+    severity: str | None = Field(default=None, max_length=64)
+    #: the household: the room's building (7 of 7-1-1103), for the dossier and hot spots
+    building: str | None = Field(default=None, max_length=20)
+    #: what the complainant said, phone numbers masked (intake's text)
+    summary: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    assignee: str | None = Field(default=None, max_length=64)
+    #: the last callback's answer: satisfied, basically_satisfied, dissatisfied
+    satisfaction: str | None = Field(default=None, max_length=32)
+    callback_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    breaches: int = 0
+    escalations: int = 0
+    callbacks: int = 0
+    reopened: int = 0
 
 
 class CaseEvent(SQLModel, table=True):

@@ -3,6 +3,7 @@ hold a role that reads cases (the policy's ``case.read``); another group's case 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -52,11 +53,21 @@ async def list_cases(
     tenant_id: str | None = None,
     estate_id: str | None = None,
     status: str | None = None,
+    category: str | None = None,
+    department: str | None = None,
+    overdue: bool | None = None,
+    room: str | None = None,
+    building: str | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    q: Annotated[str | None, Parameter(min_length=1, max_length=100)] = None,
     limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
     offset: Annotated[int, Parameter(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Case files of a group, newest first: the caller's own group (the operator names one),
-    only the estates where the caller reads cases."""
+    only the estates where the caller reads cases. Filters: ``overdue`` (a clock breached),
+    ``received_from``/``received_to`` (ISO instants, the second excluded), ``q`` (words of
+    what the complainant said, e.g. 漏水)."""
     rt = runtime_of(request)
     identity = identity_of(request)
     who, scope = await identity.scope(request, "case.read")
@@ -64,10 +75,25 @@ async def list_cases(
     query = select(CaseFile).where(CaseFile.tenant_id == group)
     if scope.estates is not None:
         query = query.where(col(CaseFile.estate_id).in_(sorted(scope.estates)))
-    if estate_id:
-        query = query.where(CaseFile.estate_id == estate_id)
-    if status:
-        query = query.where(CaseFile.status == status)
+    for column, value in (
+        (CaseFile.estate_id, estate_id),
+        (CaseFile.status, status),
+        (CaseFile.category, category),
+        (CaseFile.department, department),
+        (CaseFile.room, room),
+        (CaseFile.building, building),
+    ):
+        if value is not None:
+            query = query.where(col(column) == value)
+    if overdue is not None:
+        query = query.where(col(CaseFile.breaches) > 0 if overdue else col(CaseFile.breaches) == 0)
+    if received_from is not None:
+        query = query.where(col(CaseFile.received_at) >= received_from)
+    if received_to is not None:
+        query = query.where(col(CaseFile.received_at) < received_to)
+    if q is not None:
+        for word in q.split():
+            query = query.where(col(CaseFile.summary).contains(word, autoescape=True))
     async with rt.sessions() as session:
         total = await session.scalar(select(func.count()).select_from(query.subquery()))
         rows = await session.scalars(
@@ -77,3 +103,23 @@ async def list_cases(
         )
         items = [row.model_dump(mode="json") for row in rows]
     return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+@get("/v1/households/{estate_id:str}/{room:str}", tags=["cases"])
+async def household_dossier(request: Request[Any, Any, Any], estate_id: str, room: str) -> dict[str, Any]:
+    """The household dossier (住户档案): every case of one room of an estate, oldest first
+    (002 files each case on its own and in the household's dossier; 004 archives by room)."""
+    rt = runtime_of(request)
+    who = await identity_of(request).caller(request)
+    async with rt.sessions() as session:
+        rows = (
+            await session.scalars(
+                select(CaseFile)
+                .where(col(CaseFile.estate_id) == estate_id, col(CaseFile.room) == room)
+                .order_by(col(CaseFile.received_at).nulls_last(), col(CaseFile.complaint_id))
+            )
+        ).all()
+    owner = rows[0].tenant_id if rows else who.tenant
+    identity_of(request).require(request, who, "case.read", owner, estate_id)
+    cases = [row.model_dump(mode="json") for row in rows if row.tenant_id == owner]
+    return {"estate_id": estate_id, "room": room, "cases": cases}
