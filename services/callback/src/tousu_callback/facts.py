@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import orjson
@@ -13,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu_callback.domain.script import Step
 from tousu_callback.models import CallbackCase, CaseFile, IntakeFacts
-from tousu_shared.regimes import load_regime
+from tousu_shared.regimes import Regime, load_regime
+
+
+@cache
+def regime_rules(ref: str) -> Regime:
+    """A regime, parsed once per process (its files do not change while it runs); every
+    callback clock event and every answer reads it."""
+    return load_regime(ref)
 
 
 @dataclass(frozen=True)
@@ -42,15 +50,19 @@ class CaseFacts:
     reopened: int
 
     @property
+    def rules(self) -> Regime | None:
+        return regime_rules(self.regime) if self.regime else None
+
+    @property
     def can_reply(self) -> bool:
         """The complaint came by a channel that can take a message back to the resident."""
         return bool(self.channel and self.contact_ref and self.account_id)
 
     def department_name(self) -> str | None:
         """The handling unit as the regime names it (工程部, 服務站客服部 …)."""
-        if self.regime is None or self.department is None:
+        if self.rules is None or self.department is None:
             return self.department
-        department = load_regime(self.regime).departments.get(self.department)
+        department = self.rules.departments.get(self.department)
         return department.name if department else self.department
 
 

@@ -31,7 +31,7 @@ from tousu_shared.contracts.events import (
 )
 from tousu_shared.delivery.consumer import Handler, HandlerContext
 from tousu_shared.logging import get_logger
-from tousu_shared.regimes import load_regime
+from tousu_shared.regimes import Regime
 
 log = get_logger(__name__)
 
@@ -163,29 +163,31 @@ def sla_handler(surveys: SurveyIssuer | None) -> Handler:
         elif event.type in _OPENING or event.type == "ClockCancelled":
             clock: ClockEvent = event.typed_payload()
             facts = await case_facts(ctx.session, event.complaint_id)
-            if (
-                facts is None
-                or facts.regime is None
-                or clock.clock != load_regime(facts.regime).callback.clock
-            ):
+            rules = facts.rules if facts is not None else None
+            if facts is None or rules is None or clock.clock != rules.callback.clock:
                 return
             if event.type == "ClockCancelled":
                 await _cancel_open_tasks(ctx, event.complaint_id)
             else:
-                await _open_task(ctx, event, clock, facts, surveys)
+                await _open_task(ctx, event, clock, facts, rules, surveys)
 
     return on_sla_event
 
 
 async def _open_task(
-    ctx: HandlerContext, event: Envelope, clock: ClockEvent, facts: CaseFacts, surveys: SurveyIssuer | None
+    ctx: HandlerContext,
+    event: Envelope,
+    clock: ClockEvent,
+    facts: CaseFacts,
+    rules: Regime,
+    surveys: SurveyIssuer | None,
 ) -> None:
     case = await ctx.session.get(CallbackCase, event.complaint_id)
     if case is None:
         log.warning("callback clock of a complaint with no work order seen", complaint_id=event.complaint_id)
         return
     plan = plan_task(
-        load_regime(facts.regime or ""),
+        rules,
         facts.parameters,
         clock_owner=clock.owner,
         receiver=facts.receiver,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
 
+from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.db.types import utc_column
 
 
@@ -24,6 +26,16 @@ class CallbackCase(SQLModel, table=True):
     #: times the case was reopened (a dissatisfied callback, or staff)
     reopened: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime = Field(sa_column=utc_column())
+
+    def event(self, payload: BaseModel, now: datetime) -> Envelope:
+        """An event of this case, at ``now``."""
+        return Envelope.new(
+            payload=payload,
+            occurred_at=now,
+            tenant_id=self.tenant_id,
+            estate_id=self.estate_id,
+            complaint_id=self.complaint_id,
+        )
 
 
 class PendingNotification(SQLModel, table=True):

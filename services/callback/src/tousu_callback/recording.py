@@ -23,7 +23,6 @@ from tousu_shared.contracts.topics import Topics
 from tousu_shared.delivery.outbox import add_event
 from tousu_shared.identity.audit import record_audit
 from tousu_shared.identity.principal import Principal
-from tousu_shared.regimes import load_regime
 
 
 class Conflict(ClientException):
@@ -84,18 +83,12 @@ async def record_answer(
         confirmed=confirmed,
         channel=channel,
     )
-    event = Envelope.new(
-        payload=payload,
-        occurred_at=now,
-        tenant_id=case.tenant_id,
-        estate_id=case.estate_id,
-        complaint_id=case.complaint_id,
-    )
+    event = case.event(payload, now)
     add_event(session, topics.callbacks, event, now)
     if task is not None:
         facts = await case_facts(session, case.complaint_id)
-        regime = facts.regime if facts is not None else None
-        reopens = regime is not None and load_regime(regime).callback.on_dissatisfied == "reopen"
+        rules = facts.rules if facts is not None else None
+        reopens = rules is not None and rules.callback.on_dissatisfied == "reopen"
         task.status, task.outcome, task.score, task.comment = "done", level, answer.score, answer.comment
         task.confirmed, task.channel_used, task.done_by, task.done_at = confirmed, channel, by, now
         task.attempts += 1

@@ -3,7 +3,7 @@ the online survey link."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from litestar import Request, post
@@ -18,7 +18,6 @@ from tousu_callback.models import CallbackCase, CallbackTask
 from tousu_callback.recording import Conflict, audit, check_task, locked_case, open_task, record_answer
 from tousu_callback.schemas import AttemptIn, CallbackIn
 from tousu_callback.survey import SurveyIssuer
-from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.contracts.events import CallbackAttempted
 from tousu_shared.delivery.outbox import add_event
 from tousu_shared.identity.principal import Principal
@@ -88,7 +87,8 @@ async def record_attempt(request: Request[Any, Any, Any], task_id: str, data: At
         task, case = await _task_for(request, session, task_id, who)
         check_task(case, task)
         by = acting_as(who, data.by)
-        result = failed_attempt(task.attempts, task.attempts_allowed, _retry(task), now)
+        retry = timedelta(seconds=task.retry_seconds)
+        result = failed_attempt(task.attempts, task.attempts_allowed, retry, now)
         task.attempts, task.next_attempt_at = result.attempt, result.next_attempt_at
         if result.unreachable:
             task.status, task.outcome, task.done_by, task.done_at = "unreachable", "unreachable", by, now
@@ -101,7 +101,7 @@ async def record_attempt(request: Request[Any, Any, Any], task_id: str, data: At
             next_attempt_at=result.next_attempt_at,
             unreachable=result.unreachable,
         )
-        event = _case_event(case, attempted, now)
+        event = case.event(attempted, now)
         add_event(session, rt.topics.callbacks, event, now)
         detail = {"attempt": result.attempt, "outcome": data.outcome}
         audit(session, rt.topics, who, case, now, detail, caused=event, acting_for=by)
@@ -140,20 +140,6 @@ async def send_survey(request: Request[Any, Any, Any], task_id: str) -> dict[str
         "expires_at": local(expires_at),
         "sent_to_resident": reply is not None,
     }
-
-
-def _retry(task: CallbackTask) -> timedelta:
-    return timedelta(seconds=task.retry_seconds)
-
-
-def _case_event(case: CallbackCase, payload: Any, now: datetime) -> Envelope:
-    return Envelope.new(
-        payload=payload,
-        occurred_at=now,
-        tenant_id=case.tenant_id,
-        estate_id=case.estate_id,
-        complaint_id=case.complaint_id,
-    )
 
 
 def _wake(rt: Runtime) -> None:

@@ -24,6 +24,7 @@ from tousu_callback.schemas import SurveyIn
 from tousu_callback.survey import SurveyIssuer, SurveyLinkExpired, SurveyLinkInvalid, read_link
 from tousu_shared.identity.principal import Principal
 from tousu_shared.runtime.service import Runtime, runtime_of
+from tousu_shared.validation import describe_validation_error
 
 #: who a survey answer is recorded under (the link stands for the resident it was sent to)
 RESIDENT = "resident"
@@ -108,8 +109,7 @@ async def _answer(request: Request[Any, Any, Any]) -> SurveyIn:
     try:
         return SurveyIn.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
-        raise ClientException(f"请检查填写内容 ({problems})") from None
+        raise ClientException(f"请检查填写内容 ({describe_validation_error(exc)})") from None
 
 
 _PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">

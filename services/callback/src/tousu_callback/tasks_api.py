@@ -4,6 +4,7 @@ resident), the outcomes per department, and the feedback form of a case as PDF."
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -11,11 +12,11 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tousu_callback.domain.labels import (
     CATEGORIES,
     LEVELS,
-    OUTCOMES,
     SHANGHAI,
     TOPICS,
     VERBS,
@@ -26,14 +27,13 @@ from tousu_callback.domain.script import CaseStory, Step, build_script
 from tousu_callback.facts import CaseFacts, case_facts
 from tousu_callback.form import CallbackOutcome, FeedbackForm, HandlingStep, render_feedback_form
 from tousu_callback.models import CallbackTask
-from tousu_shared.regimes import load_regime
+from tousu_shared.identity.principal import Principal
 from tousu_shared.runtime.service import identity_of, runtime_of
 
 MAX_PAGE = 500
 
 
 def task_json(task: CallbackTask, now: datetime) -> dict[str, Any]:
-    at = local
     return {
         "task_id": task.task_id,
         "complaint_id": task.complaint_id,
@@ -45,25 +45,54 @@ def task_json(task: CallbackTask, now: datetime) -> dict[str, Any]:
         "assignee_role": task.assignee_role,
         "assignee": task.assignee,
         "channels": task.channels.split(","),
-        "not_before": at(task.not_before),
-        "due_at": at(task.due_at),
+        "not_before": local(task.not_before),
+        "due_at": local(task.due_at),
         "window_open": task.not_before is None or task.not_before <= now,
         "overdue": task.status == "open" and now > task.due_at,
         "status": task.status,
         "attempts": task.attempts,
         "attempts_allowed": task.attempts_allowed,
-        "next_attempt_at": at(task.next_attempt_at),
+        "next_attempt_at": local(task.next_attempt_at),
         "outcome": task.outcome,
         "score": task.score,
         "comment": task.comment,
         "confirmed": task.confirmed,
         "channel_used": task.channel_used,
         "done_by": task.done_by,
-        "done_at": at(task.done_at),
+        "done_at": local(task.done_at),
         "reopened_case": task.reopened,
         "survey_sent": task.survey_id is not None,
         "survey_answered": task.survey_used_at is not None,
     }
+
+
+#: what the summary counts per department (task states and outcomes share one counter)
+_COUNTED = (
+    "tasks",
+    "open",
+    "cancelled",
+    "reopened",
+    "satisfied",
+    "basically_satisfied",
+    "dissatisfied",
+    "unreachable",
+)
+
+
+async def _readable_tasks(
+    request: Request[Any, Any, Any], tenant: str | None, estate: str | None
+) -> tuple[Principal, str | None, SelectOfScalar[CallbackTask]]:
+    """The tasks the caller may read: their group's (the operator names one), in the estates
+    where they read cases, of ``estate`` if named."""
+    identity = identity_of(request)
+    who, scope = await identity.scope(request, "case.read")
+    group = identity.group(request, who, "case.read", tenant)
+    query = select(CallbackTask).where(col(CallbackTask.tenant_id) == group)
+    if scope.estates is not None:
+        query = query.where(col(CallbackTask.estate_id).in_(sorted(scope.estates)))
+    if estate is not None:
+        query = query.where(col(CallbackTask.estate_id) == estate)
+    return who, group, query
 
 
 @get("/v1/callbacks", tags=["callbacks"])
@@ -81,16 +110,10 @@ async def list_tasks(
     """Callback tasks, soonest due first (``status=open`` for the work list; ``assignee=me``:
     the caller's own; ``role``: tasks for a role, e.g. station_head)."""
     rt = runtime_of(request)
-    identity = identity_of(request)
-    who, scope = await identity.scope(request, "case.read")
-    group = identity.group(request, who, "case.read", tenant)
+    who, _, query = await _readable_tasks(request, tenant, estate)
     if assignee == "me":
         assignee = who.subject
-    query = select(CallbackTask).where(col(CallbackTask.tenant_id) == group)
-    if scope.estates is not None:
-        query = query.where(col(CallbackTask.estate_id).in_(sorted(scope.estates)))
     for column, value in (
-        (CallbackTask.estate_id, estate),
         (CallbackTask.complaint_id, complaint_id),
         (CallbackTask.status, status),
         (CallbackTask.assignee, assignee),
@@ -147,14 +170,7 @@ async def summary(
     """Callback outcomes per department (tasks opened in [since, until)): how many, how
     satisfied, how many reopened the case, how many residents were unreachable."""
     rt = runtime_of(request)
-    identity = identity_of(request)
-    who, scope = await identity.scope(request, "case.read")
-    group = identity.group(request, who, "case.read", tenant)
-    query = select(CallbackTask).where(col(CallbackTask.tenant_id) == group)
-    if scope.estates is not None:
-        query = query.where(col(CallbackTask.estate_id).in_(sorted(scope.estates)))
-    if estate is not None:
-        query = query.where(col(CallbackTask.estate_id) == estate)
+    _, group, query = await _readable_tasks(request, tenant, estate)
     if since is not None:
         query = query.where(col(CallbackTask.opened_at) >= since)
     if until is not None:
@@ -177,10 +193,7 @@ async def summary(
         departments.append(
             {
                 "department": department,
-                **{k: counts[k] for k in ("tasks", "open", "cancelled", "reopened")},
-                **{k: counts[k] for k in OUTCOMES if k in ("satisfied", "basically_satisfied")},
-                "dissatisfied": counts["dissatisfied"],
-                "unreachable": counts["unreachable"],
+                **{k: counts[k] for k in _COUNTED},
                 "satisfaction_rate": round(content / answered, 4) if answered else None,
                 "average_score": round(sum(marks) / len(marks), 2) if marks else None,
             }
@@ -216,8 +229,8 @@ async def feedback_form(request: Request[Any, Any, Any], complaint_id: str) -> R
     )
 
 
-def form_of(facts: CaseFacts, tasks: list[CallbackTask] | Any, now: datetime) -> FeedbackForm:
-    regime = load_regime(facts.regime) if facts.regime else None
+def form_of(facts: CaseFacts, tasks: Sequence[CallbackTask], now: datetime) -> FeedbackForm:
+    regime = facts.rules
     story = story_of(facts)
     return FeedbackForm(
         title=(regime.callback.form if regime and regime.callback.form else "《投诉反馈确认单》"),
