@@ -9,7 +9,7 @@ set -euo pipefail
 
 PACKAGE=fonts-wqy-zenhei
 # TrueType CJK fonts, best first (reportlab can't embed the CFF outlines of Noto CJK). Keep in
-# step with KNOWN_FONTS in services/callback/src/tousu_callback/form/fonts.py (a unit test checks).
+# step with KNOWN_FONTS in shared/src/tousu_shared/pdf_fonts.py (a unit test checks).
 KNOWN=(
   /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc # Debian: fonts-wqy-zenhei
   /usr/share/fonts/truetype/wqy/wqy-microhei.ttc # fonts-wqy-microhei

@@ -9,7 +9,7 @@ trap cleanup EXIT
 trap 'exit 0' INT  # Ctrl-C is how a local run is meant to end
 trap 'exit 143' TERM
 
-bash scripts/fonts.sh # a CJK font for the PDF forms; installs it as root
+bash scripts/fonts.sh # a CJK font for the PDF forms and reports; installs it as root
 bash scripts/kafka.sh status >/dev/null || started_kafka=1 # only stop what we started
 bash scripts/kafka.sh start
 export TOUSU_KAFKA_BOOTSTRAP="${TOUSU_KAFKA_BOOTSTRAP:-127.0.0.1:${TOUSU_KAFKA_PORT:-9092}}"

@@ -12,7 +12,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-bash scripts/fonts.sh # a CJK font for the PDF forms (tests render them); installs it as root
+bash scripts/fonts.sh # a CJK font for the PDF forms and reports (tests render them); installs it as root
 # Only stop afterwards what wasn't already running (e.g. a broker from `make run`).
 bash scripts/kafka.sh status >/dev/null || started_kafka=1
 bash scripts/kafka.sh start

@@ -22,10 +22,10 @@ from tousu_callback.form import (
     FormFontMissing,
     FormFontUnusable,
     HandlingStep,
-    fonts,
     render_feedback_form,
 )
-from tousu_callback.form.fonts import HINT
+from tousu_shared import pdf_fonts as fonts
+from tousu_shared.pdf_fonts import HINT
 
 REPO = Path(__file__).resolve().parents[3]
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")

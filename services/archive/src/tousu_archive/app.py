@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from tousu_archive.audit import audit_topics, list_audit, on_audit_event
 from tousu_archive.handlers import on_any_event
+from tousu_archive.reports.api import (
+    get_issued,
+    get_report,
+    list_regions,
+    list_reports,
+    post_report,
+    put_region,
+)
+from tousu_archive.reports.issue import monthly_reports
 from tousu_archive.routes import get_case, household_dossier, list_cases
+from tousu_archive.settings import ArchiveSettings
 from tousu_shared.contracts.topics import Topics
-from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
+from tousu_shared.runtime.service import Runtime, ServiceSpec, Subscription, serve
 
 
 def _every_topic(topics: Topics, regimes: list[str]) -> list[str]:
@@ -18,16 +28,33 @@ def _every_topic(topics: Topics, regimes: list[str]) -> list[str]:
     ]
 
 
+def setup(rt: Runtime) -> None:
+    rt.state["settings"] = ArchiveSettings()
+    rt.background.append(monthly_reports)
+
+
 SPEC = ServiceSpec(
     name="archive",
     title="Tousu archive",
     migrations="tousu_archive.migrations",
-    writes=lambda topics, regimes: [topics.archive],
+    writes=lambda topics, regimes: [topics.archive, topics.audit("archive")],
     subscriptions=[
         Subscription("archive", _every_topic, on_any_event),
         Subscription("archive-audit", audit_topics, on_audit_event),
     ],
-    routes=[get_case, list_cases, household_dossier, list_audit],
+    routes=[
+        get_case,
+        list_cases,
+        household_dossier,
+        list_audit,
+        get_report,
+        post_report,
+        list_reports,
+        get_issued,
+        put_region,
+        list_regions,
+    ],
+    setup=setup,
 )
 
 

@@ -58,11 +58,60 @@ def apply(case: CaseFile, event_type: str, payload: BaseModel, occurred_at: date
         )
     elif event_type == "WorkOrderAssigned":
         case.assignee = getattr(payload, "staff_id", None)
+    retention = (getattr(payload, "parameters", None) or {}).get("retention_years")
+    if retention is not None:
+        case.retention_years = retention
+    _ARCHIVE_ENTRIES.get(event_type, _nothing)(case, payload, occurred_at)
     state = _state_after(event_type, payload, case.status)
     if state == "reopened":  # counted whatever order they arrive in
         case.reopened += 1
+    if state == "resolved" and occurred_at and (case.resolved_at is None or occurred_at < case.resolved_at):
+        case.resolved_at = occurred_at  # the first resolution, whatever order they arrive in
     _move(case, state, occurred_at)
+    if case.purged_at is not None:  # an event arriving after the purge brings nothing back
+        _purged(case, payload, case.purged_at)
     case.event_count += 1
+
+
+def _reviewed(case: CaseFile, payload: BaseModel, at: datetime | None) -> None:
+    if _later(at, case.reviewed_at):  # the latest review stands
+        case.reviewed_at = at
+        case.substantiated = getattr(payload, "substantiated", None)
+        case.staff_involved = ",".join(getattr(payload, "staff", [])) or None
+
+
+def _corrected(case: CaseFile, payload: BaseModel, at: datetime | None) -> None:
+    name, value = getattr(payload, "field", ""), getattr(payload, "value", None)
+    if name in CORRECTABLE:
+        setattr(case, name, value)
+        if name == "room":
+            case.building = building_of(value)
+
+
+def _held(case: CaseFile, payload: BaseModel, at: datetime | None) -> None:
+    case.legal_hold = bool(getattr(payload, "hold", False))
+    case.hold_reason = getattr(payload, "reason", None)
+
+
+def _purged(case: CaseFile, payload: BaseModel, at: datetime | None) -> None:
+    case.purged_at = at
+    case.summary = None
+    case.room = None
+    case.assignee = None
+
+
+def _nothing(case: CaseFile, payload: BaseModel, at: datetime | None) -> None:
+    return None
+
+
+#: what a correction may change: the classification and the household, never the story
+CORRECTABLE = ("topic", "category", "department", "room")
+_ARCHIVE_ENTRIES = {
+    "CaseReviewed": _reviewed,
+    "CaseCorrected": _corrected,
+    "LegalHoldChanged": _held,
+    "CasePurged": _purged,
+}
 
 
 def _later(at: datetime | None, than: datetime | None) -> bool:

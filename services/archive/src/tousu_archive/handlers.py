@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from tousu_archive.case_file import apply
-from tousu_archive.models import CaseEvent, CaseFile
+from tousu_archive.clock_runs import follow_clock
+from tousu_archive.entries import file_event
+from tousu_archive.models import CaseFile
 from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.delivery.consumer import HandlerContext
 
@@ -19,17 +20,6 @@ async def on_any_event(ctx: HandlerContext, event: Envelope) -> None:
         )
         ctx.session.add(case)
     payload = event.typed_payload()
-    apply(case, event.type, payload, event.occurred_at)
+    file_event(ctx.session, case, event, payload, ctx.record_topic)
+    await follow_clock(ctx.session, event, payload)
     case.updated_at = now
-    ctx.session.add(
-        CaseEvent(
-            event_id=event.event_id,
-            complaint_id=event.complaint_id,
-            type=event.type,
-            schema_version=event.schema_version,
-            topic=ctx.record_topic,
-            occurred_at=event.occurred_at,
-            causation_id=event.causation_id,
-            payload=payload.model_dump_json(),
-        )
-    )

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from tousu_shared.db.types import utc_column
+from tousu_shared.db.types import UTCDateTime, utc_column
 
 _BIGINT_PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -48,6 +48,85 @@ class CaseFile(SQLModel, table=True):
     escalations: int = 0
     callbacks: int = 0
     reopened: int = 0
+    #: the first resolution (the reopen rate counts cases resolved at least once)
+    resolved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: the manager's review: was the complaint found true (投诉属实), and against which staff
+    substantiated: bool | None = None
+    staff_involved: str | None = Field(default=None, max_length=500)
+    reviewed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: the regime's (or the estate's) retention_years, from the work order
+    retention_years: float | None = None
+    legal_hold: bool = False
+    hold_reason: str | None = Field(default=None, max_length=500)
+    #: when retention ran out and personal data was removed (the row stays: the case existed)
+    purged_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+    def staff(self) -> list[str]:
+        return [s for s in (self.staff_involved or "").split(",") if s]
+
+
+class ClockRun(SQLModel, table=True):
+    """One run of one clock of a case and how it ended: what on-time rates count."""
+
+    __tablename__ = "clock_runs"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    clock: str = Field(primary_key=True, max_length=64)
+    started_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), primary_key=True))
+    tenant_id: str = Field(max_length=64)
+    estate_id: str = Field(max_length=64)
+    department: str | None = Field(default=None, max_length=64)
+    due_at: datetime = Field(sa_column=utc_column())
+    #: running, met, late (breached, whether or not it stopped since), cancelled
+    outcome: str = Field(max_length=16)
+    breached_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    stopped_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class ReportRegion(SQLModel, table=True):
+    """Which estates make up a region of a group (区域), for regional reports."""
+
+    __tablename__ = "report_regions"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    region: str = Field(primary_key=True, max_length=64)
+    estate_id: str = Field(primary_key=True, max_length=64)
+
+
+class LibraryEntry(SQLModel, table=True):
+    """A typical case (典型案例) in the group's case library: anonymised, searchable group-wide."""
+
+    __tablename__ = "library_entries"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(index=True, max_length=64)
+    estate_id: str = Field(max_length=64)
+    title: str = Field(max_length=200)
+    summary: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    lesson: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    topic: str | None = Field(default=None, max_length=64)
+    category: str | None = Field(default=None, max_length=64)
+    marked_by: str = Field(max_length=255)
+    marked_at: datetime = Field(sa_column=utc_column())
+
+
+class StoredReport(SQLModel, table=True):
+    """A report as it was issued (the monthly run, or one asked for), in both formats."""
+
+    __tablename__ = "stored_reports"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "kind", "scope", "period", name="uq_stored_reports_period"),
+    )
+
+    report_id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(index=True, max_length=64)
+    kind: str = Field(max_length=16)
+    scope: str = Field(max_length=100)
+    period: str = Field(max_length=16)
+    created_at: datetime = Field(sa_column=utc_column())
+    figures: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    xlsx: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    pdf: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
 
 
 class CaseEvent(SQLModel, table=True):
@@ -66,6 +145,8 @@ class CaseEvent(SQLModel, table=True):
     occurred_at: datetime = Field(sa_column=utc_column())
     causation_id: str | None = Field(default=None, max_length=64)
     payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    #: when a purge removed the personal data from ``payload`` (the only change the database allows)
+    redacted_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class AuditEntry(SQLModel, table=True):

@@ -258,6 +258,56 @@ class CallbackAttempted(Payload):
     unreachable: bool = Field(default=False, description="The final outcome: no attempt is left")
 
 
+class CaseReviewed(Payload):
+    """A manager's review of a case (archive): was the complaint found true (投诉属实), and
+    against which staff members; it feeds the staff ladder (002 篇2). A later review replaces
+    an earlier one, both stay in the timeline."""
+
+    substantiated: bool
+    staff: list[str] = Field(default_factory=list, description="Staff ids it was found true against")
+    note: str | None = None
+    by: str = Field(description="Who reviewed it")
+
+
+class CaseCorrected(Payload):
+    """A correction of a case file's classification after the fact: a new entry, the timeline
+    keeps what was filed before (archive)."""
+
+    field: str = Field(description="topic, category, department or room")
+    value: str
+    previous: str | None = None
+    reason: str
+    by: str
+
+
+class LegalHoldChanged(Payload):
+    """A case put on legal hold (its file is kept past retention) or released (archive)."""
+
+    hold: bool
+    reason: str
+    by: str
+
+
+class CasePurged(Payload):
+    """Retention ran out: every service removes the case's personal data (names, phone
+    numbers, addresses, what was said); what remains says the case existed and was purged."""
+
+    closed_at: AwareDatetime | None = None
+    retention_years: float
+    regime: str | None = None
+
+
+class ReportIssued(Payload):
+    """A report was made and stored (archive): the monthly run or one asked for. The
+    envelope's complaint_id is ``report:<report_id>``."""
+
+    report_id: str
+    kind: str = Field(description="monthly or daily")
+    scope: str = Field(description="group, region:<name> or estate:<id>")
+    period: str = Field(description="2026-11 or 2026-11-05")
+    cases: int
+
+
 _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("ComplaintReceived", 1): ComplaintReceived,
     ("ComplaintTriaged", 1): ComplaintTriaged,
@@ -273,6 +323,11 @@ _REGISTRY: dict[tuple[str, int], type[Payload]] = {
     ("AuditRecorded", 1): AuditRecorded,
     ("CallbackTaskOpened", 1): CallbackTaskOpened,
     ("CallbackAttempted", 1): CallbackAttempted,
+    ("CaseReviewed", 1): CaseReviewed,
+    ("CaseCorrected", 1): CaseCorrected,
+    ("LegalHoldChanged", 1): LegalHoldChanged,
+    ("CasePurged", 1): CasePurged,
+    ("ReportIssued", 1): ReportIssued,
     **{(model.__name__, 1): model for model in case_events.ACTION_EVENTS.values()},
     **{(model.__name__, 1): model for model in case_events.CLOCK_EVENTS.values()},
     ("EscalationRaised", 1): case_events.EscalationRaised,

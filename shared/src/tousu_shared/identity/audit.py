@@ -17,7 +17,7 @@ from tousu_shared.delivery.outbox import add_event
 from tousu_shared.identity.principal import Principal
 
 #: the services whose HTTP API acts on cases, so the topics archive reads the trail from
-AUDITED_SERVICES = ("intake", "dispatch", "callback")
+AUDITED_SERVICES = ("intake", "dispatch", "callback", "archive")
 
 
 def record_audit(

@@ -1,8 +1,8 @@
 """The feedback confirmation form (《投诉反馈确认单》 or a regime's own form name) as a PDF in
 Chinese: what it prints (:mod:`.model`), the layout (:mod:`.pdf`) and the CJK font it embeds
-(:mod:`.fonts`)."""
+(:mod:`tousu_shared.pdf_fonts`, shared with archive's reports)."""
 
-from tousu_callback.form.fonts import (
+from tousu_shared.pdf_fonts import (
     FONT_ENV,
     FormFontError,
     FormFontMissing,

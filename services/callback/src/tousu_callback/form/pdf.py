@@ -36,7 +36,7 @@ from reportlab.platypus import (
 )
 
 from tousu_callback.domain.labels import CHANNELS, OUTCOMES, label
-from tousu_callback.form.fonts import register_cjk_font
+from tousu_shared.pdf_fonts import register_cjk_font
 from tousu_callback.form.model import CallbackOutcome, FeedbackForm, HandlingStep
 
 # Chinese line breaking (标点禁则): a line never starts with a full-width comma, colon, closing

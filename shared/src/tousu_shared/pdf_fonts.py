@@ -1,4 +1,5 @@
-"""The CJK font the feedback form is printed in: found, checked and registered with reportlab once.
+"""The CJK font Tousu's PDFs (the feedback form, the reports) are printed in: found, checked and
+registered with reportlab once.
 
 reportlab's built-in fonts have no Chinese glyphs and its CID fonts are not embedded (a reader
 without the Adobe Asian font packs shows blanks), so the form embeds a TrueType CJK font from
