@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from tousu_archive.audit import audit_topics, list_audit, on_audit_event
+from tousu_archive.entries_api import correct_case, hold_case, review_case
 from tousu_archive.handlers import on_any_event
+from tousu_archive.purge import retention_runs
 from tousu_archive.reports.api import (
     get_issued,
     get_report,
@@ -31,6 +33,7 @@ def _every_topic(topics: Topics, regimes: list[str]) -> list[str]:
 def setup(rt: Runtime) -> None:
     rt.state["settings"] = ArchiveSettings()
     rt.background.append(monthly_reports)
+    rt.background.append(retention_runs)
 
 
 SPEC = ServiceSpec(
@@ -53,6 +56,9 @@ SPEC = ServiceSpec(
         get_issued,
         put_region,
         list_regions,
+        review_case,
+        correct_case,
+        hold_case,
     ],
     setup=setup,
 )

@@ -11,6 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu_archive.models import ClockRun
+from tousu_archive.rows import row_for
+from tousu_shared.contracts.case_events import ClockEvent
 from tousu_shared.contracts.envelope import Envelope
 
 _RANK = {"running": 0, "cancelled": 1, "met": 2, "late": 3}
@@ -35,25 +37,27 @@ async def follow_clock(session: AsyncSession, event: Envelope, payload: BaseMode
     """Record ``event`` (a ``Clock*`` event) on its run's row."""
     if event.type not in _OUTCOME_OF:
         return
-    started_at = payload.started_at  # type: ignore[attr-defined]
-    key = (event.complaint_id, payload.clock, started_at)  # type: ignore[attr-defined]
-    run = await session.get(ClockRun, key)
-    if run is None:
-        run = ClockRun(
+    assert isinstance(payload, ClockEvent)
+    key = (event.complaint_id, payload.clock, payload.started_at)
+    run = await row_for(
+        session,
+        ClockRun,
+        key,
+        lambda: ClockRun(
             complaint_id=event.complaint_id,
-            clock=payload.clock,  # type: ignore[attr-defined]
-            started_at=started_at,
+            clock=payload.clock,
+            started_at=payload.started_at,
             tenant_id=event.tenant_id,
             estate_id=event.estate_id,
-            due_at=payload.due_at,  # type: ignore[attr-defined]
+            due_at=payload.due_at,
             outcome="running",
-        )
-        session.add(run)
-    run.department = getattr(payload, "department", None) or run.department
+        ),
+    )
+    run.department = payload.department or run.department
     if event.type == "ClockRetargeted" or run.outcome == "running":
-        run.due_at = payload.due_at  # type: ignore[attr-defined]
+        run.due_at = payload.due_at
     run.outcome = outcome_after(run.outcome, event.type)
     if event.type == "ClockBreached":
         run.breached_at = event.occurred_at
     elif event.type in ("ClockMet", "ClockStoppedLate", "ClockCancelled"):
-        run.stopped_at = getattr(payload, "stopped_at", None) or event.occurred_at
+        run.stopped_at = payload.stopped_at or event.occurred_at

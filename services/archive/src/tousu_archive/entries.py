@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu_archive.case_file import apply
 from tousu_archive.models import CaseEvent, CaseFile
+from tousu_archive.retention import retention_ends
 from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.delivery.outbox import add_event
@@ -40,6 +41,7 @@ def file_event(
 ) -> None:
     """Apply ``event`` to the case file and append it to the timeline."""
     apply(case, event.type, payload, event.occurred_at)
+    case.purge_after = retention_ends(case)
     session.add(
         CaseEvent(
             event_id=event.event_id,

@@ -60,6 +60,8 @@ class CaseFile(SQLModel, table=True):
     hold_reason: str | None = Field(default=None, max_length=500)
     #: when retention ran out and personal data was removed (the row stays: the case existed)
     purged_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: when retention runs out: closed_at + retention years (None while the case is open)
+    purge_after: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
     def staff(self) -> list[str]:
         return [s for s in (self.staff_involved or "").split(",") if s]

@@ -8,7 +8,7 @@ the daytime more than at night, is dispatched, sometimes contacted, planned or v
 site, resolved after a heavy-tailed delay, called back (mostly satisfied; a dissatisfied
 answer reopens it) and closed. A few are rejected or withdrawn; some are still open at the
 end. Buildings are skewed, so hot spots appear; complaints about staff are reviewed, and
-some found true against the assignee (the staff ladder's input).
+about a third found true against the assignee (the staff ladder's input).
 
 The same seed gives the same events (ids included), in the order they happened.
 """
@@ -147,7 +147,7 @@ class _Case:
         names = [t for t in _TOPICS if t in regime.topics]
         self.topic = rng.choices(names, weights=[_TOPICS[t] for t in names])[0]
         self.channel = rng.choice(_CHANNELS)
-        self.staff = f"{estate}-staff-{rng.randint(1, 4)}"
+        self.staff = f"{estate}-staff-{rng.randint(1, 12)}"
 
     def emit(self, payload: BaseModel, at: datetime) -> None:
         self.events.append(
@@ -346,10 +346,10 @@ class _Case:
             )
 
     def _review(self, month: SampleMonth, engine: CaseEngine) -> None:
-        """Complaints about staff are reviewed once closed; about half are found true."""
+        """Complaints about staff are reviewed once closed; about a third are found true."""
         if self.topic not in ("staff_attitude", "service_response") or engine.state != "closed":
             return
-        found = self.rng.random() < 0.5
+        found = self.rng.random() < 0.35
         month.reviews.append(
             (self.complaint_id, self.estate, found, (self.staff,) if found else (), engine.now)
         )

@@ -99,7 +99,7 @@ async def get_report(
     request: Request[Any, Any, Any],
     kind: str,
     period: Annotated[str, Parameter(description="monthly: 2026-11; daily: 2026-11-05")],
-    scope: Annotated[str, Parameter(description="group, region:<name> or estate:<id>")] = "group",
+    of: Annotated[str, Parameter(query="scope", description="group, region:<name> or estate:<id>")] = "group",
     format: Annotated[str, Parameter(description="json, xlsx or pdf")] = "json",
     tenant_id: str | None = None,
 ) -> Response[Any]:
@@ -109,7 +109,7 @@ async def get_report(
     which = _period(kind, period)
     rt = runtime_of(request)
     async with rt.sessions() as session:
-        _, where = await _scope_for(request, session, tenant_id, scope)
+        _, where = await _scope_for(request, session, tenant_id, of)
         report = await build_report(session, where.tenant_id, where, which, rt.clock.now())
     return _respond(report, format)
 

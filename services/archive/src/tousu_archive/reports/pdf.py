@@ -30,6 +30,8 @@ LATE = colors.HexColor("#c0504d")
 GRID = colors.HexColor("#999999")
 HEAD_BG = colors.HexColor("#dde3ea")
 NONE = "—"
+#: rows of a long table the PDF prints (the XLSX has them all)
+_LONGEST = 30
 
 
 def percent(value: float | None) -> str:
@@ -151,7 +153,14 @@ def _monthly(report: dict[str, Any], face: str, styles: dict[str, ParagraphStyle
         )
     )
     story += _section(f"热点问题（同一楼栋同一问题 ≥ {report['rules']['hot_spot_complaints']} 次）", styles)
-    spots = report["hot_spots"]
+    spots = report["hot_spots"][:_LONGEST]
+    if len(report["hot_spots"]) > _LONGEST:
+        story.append(
+            Paragraph(
+                f"共 {len(report['hot_spots'])} 处，列出最多的 {_LONGEST} 处（全部见 XLSX）。",
+                styles["small"],
+            )
+        )
     story.append(
         _table(
             [["项目", "楼栋", "问题", "案件"]]

@@ -2,6 +2,8 @@
 Chinese: what it prints (:mod:`.model`), the layout (:mod:`.pdf`) and the CJK font it embeds
 (:mod:`tousu_shared.pdf_fonts`, shared with archive's reports)."""
 
+from tousu_callback.form.model import CallbackOutcome, FeedbackForm, HandlingStep
+from tousu_callback.form.pdf import render_feedback_form
 from tousu_shared.pdf_fonts import (
     FONT_ENV,
     FormFontError,
@@ -10,8 +12,6 @@ from tousu_shared.pdf_fonts import (
     cjk_font_path,
     register_cjk_font,
 )
-from tousu_callback.form.model import CallbackOutcome, FeedbackForm, HandlingStep
-from tousu_callback.form.pdf import render_feedback_form
 
 __all__ = [
     "FONT_ENV",

@@ -36,8 +36,8 @@ from reportlab.platypus import (
 )
 
 from tousu_callback.domain.labels import CHANNELS, OUTCOMES, label
-from tousu_shared.pdf_fonts import register_cjk_font
 from tousu_callback.form.model import CallbackOutcome, FeedbackForm, HandlingStep
+from tousu_shared.pdf_fonts import register_cjk_font
 
 # Chinese line breaking (标点禁则): a line never starts with a full-width comma, colon, closing
 # quote…; reportlab's list (from the Japanese rules) lacks these, so a wrapped line could start

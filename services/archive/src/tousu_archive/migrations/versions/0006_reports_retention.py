@@ -49,7 +49,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("legal_hold", sa.Boolean, nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("hold_reason", sa.String(500)))
         batch.add_column(sa.Column("purged_at", _TS))
-    op.create_index("ix_case_files_closed", "case_files", ["closed_at"])
+        batch.add_column(sa.Column("purge_after", _TS))
+    op.create_index("ix_case_files_purge_after", "case_files", ["purge_after"])
     with op.batch_alter_table("case_events") as batch:
         batch.add_column(sa.Column("redacted_at", _TS))
     op.create_table(
@@ -113,9 +114,10 @@ def downgrade() -> None:
         op.drop_table(table)
     with op.batch_alter_table("case_events") as batch:
         batch.drop_column("redacted_at")
-    op.drop_index("ix_case_files_closed", "case_files")
+    op.drop_index("ix_case_files_purge_after", "case_files")
     with op.batch_alter_table("case_files") as batch:
         for name in (
+            "purge_after",
             "purged_at",
             "hold_reason",
             "legal_hold",
