@@ -125,5 +125,7 @@ Then open the case, see the caller's number (audited), and read the audit trail:
 Once a case is resolved: the callbacks due (with their scripts), and its feedback form:
   curl -s -H "authorization: Bearer $TOKEN" "http://127.0.0.1:{callback}/v1/callbacks?status=open"
   curl -s -H "authorization: Bearer $TOKEN" -o form.pdf http://127.0.0.1:{callback}/v1/complaints/<complaint_id>/feedback-form.pdf
+This month's report (the quality manager's; format=json, xlsx or pdf; period=YYYY-MM):
+  curl -s -H "authorization: Bearer $TOKEN" -o report.pdf "http://127.0.0.1:{archive}/v1/reports/monthly?period=$(date +%Y-%m)&format=pdf"
 
 Press Ctrl-C to stop.""")

@@ -290,7 +290,8 @@ async def test_the_issued_report_opens_in_excel_and_reads_as_a_pdf(
     ARTEFACTS.mkdir(exist_ok=True)
     for index in range(len(document)):
         image = document[index].render(scale=1.4).to_pil()
-        assert len(set(image.convert("L").getdata())) > 8, "charts and text, not a blank page"
+        shades = image.convert("L").getcolors(256) or []
+        assert len(shades) > 8, "charts and text, not a blank page"
         image.save(ARTEFACTS / f"monthly-report-p{index + 1}.png")
 
     listed = (await client.get("/v1/reports", params={"tenant_id": "t1"})).json()["items"]
