@@ -24,6 +24,7 @@ from tousu_archive.reports.period import PeriodError, period
 from tousu_shared.clean import CleanModel
 from tousu_shared.delivery.tables import EstateTenant
 from tousu_shared.identity.principal import Principal
+from tousu_shared.identity.web import Scope as IdentityScope
 from tousu_shared.pdf_fonts import FormFontError
 from tousu_shared.runtime.service import identity_of, runtime_of
 
@@ -64,6 +65,13 @@ async def _scope_for(
     for estate in where.estates or (None,):
         identity.require(request, who, "report.read", group, estate)
     return who, where
+
+
+async def _reader(request: Request[Any, Any, Any], tenant_id: str | None) -> tuple[str | None, IdentityScope]:
+    """The group a caller reads reports of, and the estates where they may."""
+    identity = identity_of(request)
+    who, allowed = await identity.scope(request, "report.read")
+    return identity.group(request, who, "report.read", tenant_id, param="tenant_id"), allowed
 
 
 def _period(kind: str, label: str) -> Any:
@@ -134,9 +142,7 @@ async def post_report(
 @get("/v1/reports", tags=["reports"])
 async def list_reports(request: Request[Any, Any, Any], tenant_id: str | None = None) -> dict[str, Any]:
     """The reports issued for the group, newest first (those the caller may read)."""
-    identity = identity_of(request)
-    who, allowed = await identity.scope(request, "report.read")
-    group = identity.group(request, who, "report.read", tenant_id, param="tenant_id")
+    group, allowed = await _reader(request, tenant_id)
     rt = runtime_of(request)
     async with rt.sessions() as session:
         rows = await session.scalars(
@@ -218,9 +224,7 @@ async def put_region(
 
 @get("/v1/regions", tags=["reports"])
 async def list_regions(request: Request[Any, Any, Any], tenant_id: str | None = None) -> dict[str, Any]:
-    identity = identity_of(request)
-    who, _ = await identity.scope(request, "report.read")
-    group = identity.group(request, who, "report.read", tenant_id, param="tenant_id")
+    group, _ = await _reader(request, tenant_id)
     rt = runtime_of(request)
     async with rt.sessions() as session:
         rows = await session.scalars(select(ReportRegion).where(ReportRegion.tenant_id == group))
