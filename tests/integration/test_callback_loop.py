@@ -36,7 +36,11 @@ NAMES = ["intake", "triage", "dispatch", "sla-monitor", "callback", "archive"]
 async def test_dissatisfied_reopens_then_satisfied_closes_with_the_right_clocks(tmp_path: Path) -> None:
     clock = tmp_path / "clock"
     FileClock.write(clock, T0)
-    env = {"TOUSU_CLOCK_FILE": str(clock), "TOUSU_SLA_POLL_SECONDS": "0.1"}
+    env = {
+        "TOUSU_CLOCK_FILE": str(clock),
+        "TOUSU_SLA_POLL_SECONDS": "0.1",
+        "TOUSU_RETENTION_CHECK_SECONDS": "0.5",
+    }
     async with running_stack(tmp_path, "cbl", env=env, names=NAMES) as stack:
         await add_tenant(stack, TENANT, {ESTATE: "developer-customer-service"})
         clerk = stack.person("clerk-1", TENANT, f"customer_service@{ESTATE}")
@@ -189,6 +193,67 @@ async def test_dissatisfied_reopens_then_satisfied_closes_with_the_right_clocks(
                 assert expected in text, expected
 
             await _archived(stack.url("archive"), cid, manager)
+            # 003 keeps a case file 3 years (retention_years); a day after that, every service
+            # has let go of the resident's personal data, and the audit trail says so
+            FileClock.write(clock, T0 + happy + timedelta(days=3 * 365 + 2))
+            await _purged_everywhere(stack, intake, cid, clerk, manager)
+
+
+async def _purged_everywhere(
+    stack: Any, intake: httpx.AsyncClient, cid: str, clerk: dict[str, str], manager: dict[str, str]
+) -> None:
+    async def gone() -> bool | str:
+        left = {
+            "archive": await stack.scalar(
+                "archive", "SELECT summary FROM case_files WHERE complaint_id = :c", c=cid
+            ),
+            "intake contact": await stack.scalar(
+                "intake",
+                "SELECT count(*) FROM intake_contacts WHERE contact_ref IN "
+                "(SELECT contact_ref FROM intake_complaints WHERE complaint_id = :c)",
+                c=cid,
+            ),
+            "intake text": await stack.scalar(
+                "intake", "SELECT text FROM intake_complaints WHERE complaint_id = :c", c=cid
+            ),
+            "callback": await stack.scalar(
+                "callback", "SELECT summary FROM callback_intake_facts WHERE complaint_id = :c", c=cid
+            ),
+            "callback comments": await stack.scalar(
+                "callback",
+                "SELECT count(*) FROM callback_tasks WHERE complaint_id = :c AND comment IS NOT NULL",
+                c=cid,
+            ),
+            "dispatch notes": await stack.scalar(
+                "dispatch",
+                "SELECT count(*) FROM work_order_actions a "
+                "JOIN work_orders w ON w.work_order_id = a.work_order_id "
+                "WHERE w.complaint_id = :c AND (a.note IS NOT NULL OR a.reason IS NOT NULL)",
+                c=cid,
+            ),
+        }
+        still = {k: v for k, v in left.items() if v not in (None, "", 0)}
+        return True if not still else f"still there: {still}"
+
+    await wait_until(gone, 60, "the purge, in every service")
+    r = await intake.post(f"/v1/complaints/{cid}/contact", json={"purpose": "回访"}, headers=clerk)
+    assert r.status_code == 410, r.text
+    async with httpx.AsyncClient(base_url=stack.url("archive"), headers=manager, timeout=15) as archive:
+        case = (await archive.get(f"/v1/complaints/{cid}")).json()
+        assert case["purged_at"] and (case["status"], case["category"], case["callbacks"]) == (
+            "closed",
+            "engineering-quality",
+            2,
+        )
+        received = next(e for e in case["timeline"] if e["type"] == "ComplaintReceived")
+        assert received["payload"]["text"] is None and received["payload"]["contact"] is None
+        assert "修好了" not in str(case["timeline"]) and "漏水" not in str(case["timeline"])
+
+        async def audited() -> bool:
+            r = await archive.get("/v1/audit", params={"complaint_id": cid, "action": "case.purge"})
+            return r.json()["total"] == 1
+
+        await wait_until(audited, 30, "the purge's audit record")
 
 
 def _at(offset: timedelta) -> str:

@@ -19,21 +19,15 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from openpyxl import load_workbook
 
+from tests.unit.archive.filing import MONTH_START, file_month
 from tests.unit.service_runtime import routes_client, service_runtime
 from tousu_archive.app import SPEC
-from tousu_archive.entries import add_entry
-from tousu_archive.handlers import on_any_event
-from tousu_archive.models import CaseFile
 from tousu_archive.reports.xlsx import MONTHLY_SHEETS
-from tousu_archive.sample_month import LOCAL, MonthSpec, SampleMonth, default_estates, generate
+from tousu_archive.sample_month import MonthSpec, SampleMonth, default_estates, generate
 from tousu_shared.contracts.envelope import Envelope
-from tousu_shared.contracts.events import CaseReviewed
-from tousu_shared.delivery.consumer import HandlerContext
-from tousu_shared.delivery.tenancy import TenancyCheck
 from tousu_shared.runtime.service import Runtime
 
 TOKEN = "archive-report-token"
-MONTH_START = datetime(2026, 11, 1, tzinfo=LOCAL)
 SPEC_MONTH = MonthSpec("t1", default_estates(), MONTH_START, cases=3000, seed=11)
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
 ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
@@ -69,24 +63,6 @@ async def rt(filed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> As
 async def client(rt: Runtime) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with routes_client(rt, {"authorization": f"Bearer {TOKEN}"}) as test_client:
         yield test_client
-
-
-async def file_month(rt: Runtime, month: SampleMonth) -> None:
-    """What archive's consumer does with each event, in batches; then the reviews."""
-    events, tenancy = month.events, TenancyCheck()
-    for start in range(0, len(events), 2000):
-        async with rt.sessions() as session, session.begin():
-            tenancy.committed()
-            ctx = HandlerContext(session, rt.clock, rt.topics, "t")
-            for event in events[start : start + 2000]:
-                assert await tenancy.check(session, event) is None
-                await on_any_event(ctx, event)
-    async with rt.sessions() as session, session.begin():
-        for complaint_id, _, found, staff, at in month.reviews:
-            case = await session.get(CaseFile, complaint_id)
-            assert case is not None
-            review = CaseReviewed(substantiated=found, staff=list(staff), by="qm-1")
-            add_entry(session, rt.topics, case, review, at)
 
 
 # -- the same figures, recomputed from the raw events --------------------------------------

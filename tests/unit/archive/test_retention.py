@@ -15,15 +15,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlmodel import col, select
 
-from tests.unit.archive.test_reports import MONTH_START, file_month
-from tests.unit.service_runtime import audit_records, outbox, person, routes_client, service_runtime
-from tousu_archive.app import SPEC
+from tests.unit.archive.filing import filed_archive
+from tests.unit.service_runtime import audit_records, outbox, person, routes_client
 from tousu_archive.models import CaseEvent, CaseFile
 from tousu_archive.purge import purge_due
 from tousu_archive.reports.build import build_report
 from tousu_archive.reports.period import month
 from tousu_archive.retention import add_years
-from tousu_archive.sample_month import MonthSpec, default_estates, generate
 from tousu_shared.clock import VirtualClock
 from tousu_shared.runtime.service import Runtime
 
@@ -34,10 +32,7 @@ TOKEN = "archive-retention-token"
 @pytest.fixture
 async def rt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Runtime]:
     monkeypatch.setenv("TOUSU_ADMIN_TOKEN", TOKEN)
-    async with service_runtime(SPEC, tmp_path, NOW) as runtime:
-        await file_month(
-            runtime, generate(MonthSpec("t1", default_estates(), MONTH_START, cases=120, seed=3))
-        )
+    async with filed_archive(tmp_path, NOW) as runtime:
         yield runtime
 
 

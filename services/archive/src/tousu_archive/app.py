@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tousu_archive.audit import audit_topics, list_audit, on_audit_event
 from tousu_archive.entries_api import correct_case, hold_case, review_case
+from tousu_archive.export import export_case, export_month
 from tousu_archive.handlers import on_any_event
+from tousu_archive.library import mark_typical, search_library, unmark_typical
 from tousu_archive.purge import retention_runs
 from tousu_archive.reports.api import (
     get_issued,
@@ -59,6 +61,11 @@ SPEC = ServiceSpec(
         review_case,
         correct_case,
         hold_case,
+        mark_typical,
+        unmark_typical,
+        search_library,
+        export_case,
+        export_month,
     ],
     setup=setup,
 )

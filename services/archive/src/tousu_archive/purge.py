@@ -37,7 +37,13 @@ RETENTION = Principal(subject="tousu-retention", kind="operator")
 #: free text too (a note can quote the resident)
 _PERSONAL_OF = {
     "ComplaintReceived": (
-        "text", "contact", "room", "location", "persons_involved", "evidence", "contact_ref",
+        "text",
+        "contact",
+        "room",
+        "location",
+        "persons_involved",
+        "evidence",
+        "contact_ref",
         "source_message_id",
     ),
     "ComplaintRejected": ("room", "note"),
@@ -46,7 +52,7 @@ _PERSONAL_OF = {
     "ComplaintTriaged": ("reasons", "questions"),
     "CaseStateChanged": ("reason",),
     "CaseReviewed": ("note",),
-}  # fmt: skip
+}
 _ACTION_TEXT = ("note", "comment", "reason", "background", "expectation")
 REDACTED = None
 
@@ -93,10 +99,13 @@ async def purge_case(session: AsyncSession, topics: Topics, case: CaseFile, now:
         estate_id=case.estate_id,
         complaint_id=case.complaint_id,
         now=now,
-        detail={"retention_years": years, "closed_at": case.closed_at.isoformat() if case.closed_at else None,
-                "redacted_entries": redacted},
+        detail={
+            "retention_years": years,
+            "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+            "redacted_entries": redacted,
+        },
         caused=event,
-    )  # fmt: skip
+    )
     return redacted
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from tousu_callback.contacts_api import get_staff_contacts, put_staff_contacts
 from tousu_callback.handlers import on_received, on_workorder_event, sla_handler
 from tousu_callback.notify import CALLBACK, ESCALATION, NotificationSender
+from tousu_callback.retention import on_archive_event
 from tousu_callback.routes import record_attempt, record_callback, send_survey
 from tousu_callback.settings import callback_settings
 from tousu_callback.survey import SurveyIssuer, survey_key
@@ -74,6 +75,7 @@ SPEC = ServiceSpec(
         Subscription(
             "callback-intake", lambda topics, regimes: [topics.received(r) for r in regimes], on_received
         ),
+        Subscription("callback-retention", lambda topics, regimes: [topics.archive], on_archive_event),
     ],
 )
 

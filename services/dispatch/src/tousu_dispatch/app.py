@@ -6,6 +6,7 @@ from tousu_dispatch.actions_api import take_action
 from tousu_dispatch.approvals_api import decide, list_approvals, record_compensation
 from tousu_dispatch.handlers import on_sla_event, on_triaged
 from tousu_dispatch.queries_api import get_work_order, list_work_orders
+from tousu_dispatch.retention import on_archive_event
 from tousu_dispatch.roster_api import get_roster, put_roster, reassign
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
 
@@ -28,6 +29,7 @@ SPEC = ServiceSpec(
     subscriptions=[
         Subscription("dispatch", lambda topics, regimes: [topics.triaged], on_triaged),
         Subscription("dispatch-sla", lambda topics, regimes: [topics.sla], on_sla_event),
+        Subscription("dispatch-retention", lambda topics, regimes: [topics.archive], on_archive_event),
     ],
 )
 

@@ -7,6 +7,7 @@ from tousu_intake.clarify import on_triaged
 from tousu_intake.contact_api import reveal_contact
 from tousu_intake.host import setup_host
 from tousu_intake.rejection import reject_complaint
+from tousu_intake.retention import on_archive_event
 from tousu_intake.routes import list_channel_accounts, list_estates, put_channel_account, put_estate
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
 
@@ -25,7 +26,10 @@ SPEC = ServiceSpec(
         channel_message,
         channel_handshake,
     ],
-    subscriptions=[Subscription("intake", lambda topics, _: [topics.triaged], on_triaged)],
+    subscriptions=[
+        Subscription("intake", lambda topics, _: [topics.triaged], on_triaged),
+        Subscription("intake-retention", lambda topics, _: [topics.archive], on_archive_event),
+    ],
     setup=setup_host,
 )
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, post
-from litestar.exceptions import NotFoundException
-from litestar.status_codes import HTTP_200_OK
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.status_codes import HTTP_200_OK, HTTP_410_GONE
 from pydantic import ConfigDict, Field
 
 from tousu_intake.host import host_of
 from tousu_intake.models import Complaint, Contact
+from tousu_intake.retention import PURGED
 from tousu_shared.clean import CleanModel
 from tousu_shared.identity.audit import record_audit
 from tousu_shared.runtime.service import identity_of, runtime_of
@@ -42,6 +43,11 @@ async def reveal_contact(
         if complaint is None:
             raise NotFoundException(f"no complaint {complaint_id!r}")
         identity.require(request, who, PERMISSION, complaint.tenant_id, complaint.estate_id)
+        if complaint.status == PURGED:
+            raise HTTPException(
+                status_code=HTTP_410_GONE,
+                detail="the complainant's contact was removed when the case's retention ran out",
+            )
         contact = await session.get(Contact, complaint.contact_ref)
         revealed = {
             "name": vault.open(contact.name_sealed) if contact else None,

@@ -50,9 +50,16 @@ async def issue_report(
     )
     if stored is None:
         stored = StoredReport(
-            report_id=new_id(), tenant_id=scope.tenant_id, kind=period.kind, scope=scope.label,
-            period=period.label, created_at=now, figures="", xlsx=b"", pdf=b"",
-        )  # fmt: skip
+            report_id=new_id(),
+            tenant_id=scope.tenant_id,
+            kind=period.kind,
+            scope=scope.label,
+            period=period.label,
+            created_at=now,
+            figures="",
+            xlsx=b"",
+            pdf=b"",
+        )
         session.add(stored)
     report["report_id"] = stored.report_id
     stored.created_at, stored.figures, stored.xlsx, stored.pdf = now, orjson.dumps(report).decode(), xlsx, pdf
@@ -67,7 +74,7 @@ async def issue_report(
         payload=payload,
         occurred_at=now,
         tenant_id=scope.tenant_id,
-        estate_id=scope.estates[0] if len(scope.estates) == 1 else "*",
+        estate_id=scope.estates[0],  # an estate of the group: consumers check each estate's group
         complaint_id=f"report:{stored.report_id}",
     )
     add_event(session, topics.archive, event, now)

@@ -40,7 +40,7 @@ def percent(value: float | None) -> str:
 
 def render_pdf(report: dict[str, Any], font: str | None = None) -> bytes:
     face = register_cjk_font(font)
-    styles = _styles(face)
+    styles = styles_for(face)
     buffer = BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -59,7 +59,7 @@ def render_pdf(report: dict[str, Any], font: str | None = None) -> bytes:
             escape(f"范围：{report['scope']}　项目：{', '.join(report['estates']) or NONE}"), styles["small"]
         ),
         Spacer(1, 4 * mm),
-        _table(_headline(report), face, widths=[WIDTH / 4] * 4),
+        table(_headline(report), face, widths=[WIDTH / 4] * 4, labels=(0, 2)),
         Spacer(1, 5 * mm),
     ]
     if report["kind"] == "monthly":
@@ -67,7 +67,7 @@ def render_pdf(report: dict[str, Any], font: str | None = None) -> bytes:
     else:
         story += _section("各部门当日投诉", styles)
         story.append(
-            _table(
+            table(
                 [["部门", "案件", "未结", "已结", "超时"]]
                 + [
                     [u["department"], u["cases"], u["open"], u["closed"], u["overdue_cases"]]
@@ -108,7 +108,7 @@ def _monthly(report: dict[str, Any], face: str, styles: dict[str, ParagraphStyle
     kinds = report["by_category"][:12]
     story.append(_bars([k["name"] for k in kinds], [k["cases"] for k in kinds], face))
     story.append(
-        _table(
+        table(
             [["类别", "案件", "占比"]] + [[k["name"], k["cases"], percent(k["share"])] for k in kinds],
             face,
             head=True,
@@ -125,7 +125,7 @@ def _monthly(report: dict[str, Any], face: str, styles: dict[str, ParagraphStyle
         )
     )
     story.append(
-        _table(
+        table(
             [["部门", "案件", "超时案件", "按时率", "满意率", "重开率"]]
             + [
                 [
@@ -145,7 +145,7 @@ def _monthly(report: dict[str, Any], face: str, styles: dict[str, ParagraphStyle
     clocks = report["by_clock"]
     story += _section("各时钟按时率", styles)
     story.append(
-        _table(
+        table(
             [["时钟", "已判定", "按时", "超时", "按时率"]]
             + [[c["clock"], c["decided"], c["met"], c["late"], percent(c["on_time_rate"])] for c in clocks],
             face,
@@ -162,7 +162,7 @@ def _monthly(report: dict[str, Any], face: str, styles: dict[str, ParagraphStyle
             )
         )
     story.append(
-        _table(
+        table(
             [["项目", "楼栋", "问题", "案件"]]
             + [[s["estate_id"], s["building"], s["topic"], s["cases"]] for s in spots],
             face,
@@ -174,7 +174,7 @@ def _monthly(report: dict[str, Any], face: str, styles: dict[str, ParagraphStyle
     story += _section(f"员工被投诉阶梯（近 {report['rules']['ladder_window_days']} 天属实投诉）", styles)
     ladder = report["staff_ladder"]
     story.append(
-        _table(
+        table(
             [["员工", "属实投诉", "处理"]]
             + [[s["staff_id"], s["substantiated"], s["rung_name"] or NONE] for s in ladder],
             face,
@@ -190,7 +190,7 @@ def _section(title: str, styles: dict[str, ParagraphStyle]) -> list[Any]:
     return [Spacer(1, 4 * mm), Paragraph(escape(title), styles["h2"])]
 
 
-def _styles(face: str) -> dict[str, ParagraphStyle]:
+def styles_for(face: str) -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("body", fontName=face, fontSize=9.5, leading=13, wordWrap="CJK")
     return {
         "body": base,
@@ -202,27 +202,33 @@ def _styles(face: str) -> dict[str, ParagraphStyle]:
     }
 
 
-def _table(
-    rows: list[list[Any]], face: str, *, head: bool = False, widths: list[float] | None = None
+def table(
+    rows: list[list[Any]],
+    face: str,
+    *,
+    head: bool = False,
+    widths: list[float] | None = None,
+    wrap: ParagraphStyle | None = None,
+    labels: tuple[int, ...] = (0,),
 ) -> Table:
-    table = Table(
-        [[str(v) if v is not None else NONE for v in row] for row in rows],
-        colWidths=widths,
-        repeatRows=1 if head else 0,
-    )
+    """A grid with a header row (``head``) or label columns (``labels``); with ``wrap``, cells
+    are paragraphs that wrap within their column."""
+    cells = [[str(v) if v is not None else NONE for v in row] for row in rows]
+    if wrap is not None:
+        cells = [[Paragraph(escape(c), wrap) for c in row] for row in cells]
+    grid = Table(cells, colWidths=widths, repeatRows=1 if head else 0)
     style = [
         ("FONTNAME", (0, 0), (-1, -1), face),
         ("FONTSIZE", (0, 0), (-1, -1), 9),
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ]
-    style.append(
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG) if head else ("BACKGROUND", (0, 0), (0, -1), HEAD_BG)
-    )
-    if not head:
-        style.append(("BACKGROUND", (2, 0), (2, -1), HEAD_BG))
-    table.setStyle(TableStyle(style))
-    return table
+    if head:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), HEAD_BG))
+    else:
+        style += [("BACKGROUND", (i, 0), (i, -1), HEAD_BG) for i in labels]
+    grid.setStyle(TableStyle(style))
+    return grid
 
 
 def _columns(labels: list[str], values: list[float], face: str) -> Drawing:
