@@ -13,6 +13,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from tousu_archive.models import CaseFile
+from tousu_archive.search import grams
 from tousu_shared.cases.engine import STATE_AFTER
 from tousu_shared.contracts.case_events import ACTION_EVENTS
 
@@ -48,6 +49,7 @@ def apply(case: CaseFile, event_type: str, payload: BaseModel, occurred_at: date
             setattr(case, name, value.value if hasattr(value, "value") else value)
     if event_type in ("ComplaintReceived", "ComplaintRejected"):
         case.summary = getattr(payload, "text", None) or case.summary
+        case.search_grams = grams(case.summary) or None
         case.building = building_of(case.room)
     if event_type in _COUNTED:
         setattr(case, _COUNTED[event_type], getattr(case, _COUNTED[event_type]) + 1)
@@ -95,7 +97,7 @@ def _held(case: CaseFile, payload: BaseModel, at: datetime | None) -> None:
 
 def _purged(case: CaseFile, payload: BaseModel, at: datetime | None) -> None:
     case.purged_at = at
-    case.summary = None
+    case.summary = case.search_grams = None
     case.room = None
     case.assignee = None
 

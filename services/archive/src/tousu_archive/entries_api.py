@@ -76,7 +76,7 @@ async def _entry(
             detail={"entry": event.type},
             caused=event,
         )
-        return {"event_id": event.event_id, "type": event.type, **case.model_dump(mode="json")}
+        return {"event_id": event.event_id, "type": event.type, **case.shown()}
 
 
 @post("/v1/complaints/{complaint_id:str}/review", tags=["cases"], status_code=201)

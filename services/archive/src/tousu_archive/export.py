@@ -59,7 +59,7 @@ async def case_record(session: AsyncSession, case: CaseFile) -> dict[str, Any]:
         }
         for e in events
     ]
-    return {**case.model_dump(mode="json"), "timeline": timeline}
+    return {**case.shown(), "timeline": timeline}
 
 
 def case_pdf(record: dict[str, Any]) -> bytes:

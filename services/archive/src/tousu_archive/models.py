@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
 from tousu_shared.db.types import UTCDateTime, utc_column
@@ -40,6 +42,10 @@ class CaseFile(SQLModel, table=True):
     building: str | None = Field(default=None, max_length=20)
     #: what the complainant said, phone numbers masked (intake's text)
     summary: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    #: the summary's character bigrams, for the word search (search.py)
+    search_grams: list[str] | None = Field(
+        default=None, sa_column=sa.Column(postgresql.ARRAY(sa.Text).with_variant(sa.JSON(), "sqlite"))
+    )
     assignee: str | None = Field(default=None, max_length=64)
     #: the last callback's answer: satisfied, basically_satisfied, dissatisfied
     satisfaction: str | None = Field(default=None, max_length=32)
@@ -62,6 +68,10 @@ class CaseFile(SQLModel, table=True):
     purged_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     #: when retention runs out: closed_at + retention years (None while the case is open)
     purge_after: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+    def shown(self) -> dict[str, Any]:
+        """The case file as the API shows it (the search index is not for reading)."""
+        return self.model_dump(mode="json", exclude={"search_grams"})
 
     def staff(self) -> list[str]:
         return [s for s in (self.staff_involved or "").split(",") if s]

@@ -14,7 +14,11 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from tousu_archive.models import CaseEvent, CaseFile
+from tousu_archive.search import grams
 from tousu_shared.runtime.service import identity_of, runtime_of
+
+#: the case list counts its matches up to here; past it, ``total_is_lower_bound`` says "more"
+COUNT_CAP = 10_000
 
 
 @get("/v1/complaints/{complaint_id:str}", tags=["cases"])
@@ -43,8 +47,7 @@ async def get_case(request: Request[Any, Any, Any], complaint_id: str) -> dict[s
             }
             for e in events
         ]
-    summary = case.model_dump(mode="json")
-    return {**summary, "timeline": timeline}
+    return {**case.shown(), "timeline": timeline}
 
 
 @get("/v1/complaints", tags=["cases"])
@@ -67,7 +70,8 @@ async def list_cases(
     """Case files of a group, newest first: the caller's own group (the operator names one),
     only the estates where the caller reads cases. Filters: ``overdue`` (a clock breached),
     ``received_from``/``received_to`` (ISO instants, the second excluded), ``q`` (words of
-    what the complainant said, e.g. 漏水)."""
+    what the complainant said, e.g. 漏水). ``total`` counts up to 10,000 matches
+    (``total_is_lower_bound`` when there are more)."""
     rt = runtime_of(request)
     identity = identity_of(request)
     who, scope = await identity.scope(request, "case.read")
@@ -91,18 +95,28 @@ async def list_cases(
         query = query.where(col(CaseFile.received_at) >= received_from)
     if received_to is not None:
         query = query.where(col(CaseFile.received_at) < received_to)
-    if q is not None:
-        for word in q.split():
-            query = query.where(col(CaseFile.summary).contains(word, autoescape=True))
+    postgres = rt.engine.dialect.name == "postgresql"
+    for word in (q or "").split():
+        if postgres and (bigrams := grams(word)):  # the index finds the few, LIKE checks them
+            query = query.where(col(CaseFile.search_grams).contains(bigrams))
+        query = query.where(col(CaseFile.summary).contains(word, autoescape=True))
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        # counting a million matches costs more than the page: past COUNT_CAP it says "more"
+        counted = query.with_only_columns(col(CaseFile.complaint_id)).limit(COUNT_CAP + 1)
+        total = await session.scalar(select(func.count()).select_from(counted.subquery())) or 0
         rows = await session.scalars(
             query.order_by(col(CaseFile.received_at).desc().nulls_last(), col(CaseFile.complaint_id))
             .limit(limit)
             .offset(offset)
         )
-        items = [row.model_dump(mode="json") for row in rows]
-    return {"total": total, "limit": limit, "offset": offset, "items": items}
+        items = [row.shown() for row in rows]
+    return {
+        "total": min(total, COUNT_CAP),
+        "total_is_lower_bound": total > COUNT_CAP,
+        "limit": limit,
+        "offset": offset,
+        "items": items,
+    }
 
 
 @get("/v1/households/{estate_id:str}/{room:str}", tags=["cases"])
@@ -121,5 +135,5 @@ async def household_dossier(request: Request[Any, Any, Any], estate_id: str, roo
         ).all()
     owner = rows[0].tenant_id if rows else who.tenant
     identity_of(request).require(request, who, "case.read", owner, estate_id)
-    cases = [row.model_dump(mode="json") for row in rows if row.tenant_id == owner]
+    cases = [row.shown() for row in rows if row.tenant_id == owner]
     return {"estate_id": estate_id, "room": room, "cases": cases}
