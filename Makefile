@@ -7,13 +7,20 @@ BENCH_PG_PORT ?= 55442
 BENCH_KAFKA_PORT ?= 9094
 BENCH_KAFKA_CONTROLLER_PORT ?= 9095
 BENCH_ARGS ?=
+BENCH_ARCHIVE_ARGS ?=
 
 # Where `pip install [--user] uv` puts the uv binary, in case it isn't on PATH yet (appended,
 # so nothing already on PATH, e.g. pyenv's python3 shim, is shadowed).
 PY_SCRIPTS := $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)
 export PATH := $(PATH):$(HOME)/.local/bin$(if $(PY_SCRIPTS),:$(PY_SCRIPTS))
 
-.PHONY: help venv run test eval bench train lint kafka-up kafka-down pg-up pg-down clean
+# the bench's own PostgreSQL (fsync on) and Kafka, stopped and wiped when the bench ends
+BENCH_SERVERS = export TOUSU_PG_PORT=$(BENCH_PG_PORT) TOUSU_PG_FSYNC=on TOUSU_KAFKA_PORT=$(BENCH_KAFKA_PORT) \
+	  TOUSU_KAFKA_CONTROLLER_PORT=$(BENCH_KAFKA_CONTROLLER_PORT); \
+	trap 'bash scripts/kafka.sh reset; bash scripts/postgres.sh stop' EXIT; \
+	bash scripts/postgres.sh start && bash scripts/kafka.sh start &&
+
+.PHONY: help venv run test eval bench bench-archive train lint kafka-up kafka-down pg-up pg-down clean
 
 help: ## Show this help
 	@echo "Usage: make <target> [PYTEST_ARGS='-k foo -x']"
@@ -33,12 +40,12 @@ test: venv ## Run pytest against a real Kafka + PostgreSQL (PYTEST_ARGS=... to p
 eval: venv ## Triage accuracy, confusion matrices and speed on the corpus test split (bench/, README)
 	uv run python -m tousu_triage.evaluate --split test --write
 
-bench: venv ## SLA monitor at 1,000,000 open clocks, on its own PostgreSQL + Kafka; bench/results.json (~10 min)
-	@export TOUSU_PG_PORT=$(BENCH_PG_PORT) TOUSU_PG_FSYNC=on TOUSU_KAFKA_PORT=$(BENCH_KAFKA_PORT) \
-	  TOUSU_KAFKA_CONTROLLER_PORT=$(BENCH_KAFKA_CONTROLLER_PORT); \
-	trap 'bash scripts/kafka.sh reset; bash scripts/postgres.sh stop' EXIT; \
-	bash scripts/postgres.sh start && bash scripts/kafka.sh start && \
-	uv run python bench/sla_monitor.py $(BENCH_ARGS)
+bench: venv ## SLA monitor at 1,000,000 open clocks, archive case list over 1,000,000 cases; bench/results.json (~14 min)
+	@$(BENCH_SERVERS) \
+	uv run python bench/sla_monitor.py $(BENCH_ARGS) && uv run python bench/archive_query.py $(BENCH_ARCHIVE_ARGS)
+
+bench-archive: venv ## Only the archive case list over 1,000,000 cases (~4 min)
+	@$(BENCH_SERVERS) uv run python bench/archive_query.py $(BENCH_ARCHIVE_ARGS)
 
 train: venv ## Refit triage's n-gram model on the corpus train split (after the corpus or normalising changed)
 	uv run python -m tousu_triage.train

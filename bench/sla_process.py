@@ -47,10 +47,11 @@ def cpu_seconds(pid: int) -> float | None:
 
 @dataclass
 class Monitor:
-    """One run of ``python -m tousu_sla_monitor`` with the bench's settings."""
+    """One run of a service (``python -m tousu_sla_monitor`` unless told) with the bench's settings."""
 
     env: dict[str, str]
     log_path: Path
+    module: str = "tousu_sla_monitor"
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
     started_at: float = 0.0  # wall clock (time.time()) when spawned
@@ -71,20 +72,20 @@ class Monitor:
         log = self.log_path.open("ab")
         self.started_at = time.time()
         self.proc = subprocess.Popen(  # noqa: ASYNC220 (starting it is quick; waiting is polled)
-            [sys.executable, "-m", "tousu_sla_monitor"], env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", self.module], env=env, stdout=log, stderr=subprocess.STDOUT
         )
         self._sampler = asyncio.create_task(self._sample())
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=2) as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"sla-monitor exited ({self.proc.returncode}); see {self.log_path}")
+                    raise RuntimeError(f"{self.module} exited ({self.proc.returncode}); see {self.log_path}")
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(f"http://127.0.0.1:{self.port}/health/ready")).status_code == 200:
                         self.ready_at = time.time()
                         return
                 await asyncio.sleep(0.05)
-        raise RuntimeError(f"sla-monitor not ready after {timeout} s; see {self.log_path}")
+        raise RuntimeError(f"{self.module} not ready after {timeout} s; see {self.log_path}")
 
     async def _sample(self) -> None:
         """VmRSS every 0.5 s, and VmHWM (the kernel's own peak), while the process lives."""
