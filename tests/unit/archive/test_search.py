@@ -19,6 +19,7 @@ def test_bigrams_of_a_complaint() -> None:
     assert grams("电梯") == ["电梯"]
     assert grams("水") == [] and grams(None) == []
     assert grams("Lift-3 坏了") == sorted({"li", "if", "ft", "坏了"})
+    assert grams("电梯坏了", "g1") == ["g1:坏了", "g1:梯坏", "g1:电梯"]
 
 
 @given(TEXT, st.data())

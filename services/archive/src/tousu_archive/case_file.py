@@ -49,7 +49,7 @@ def apply(case: CaseFile, event_type: str, payload: BaseModel, occurred_at: date
             setattr(case, name, value.value if hasattr(value, "value") else value)
     if event_type in ("ComplaintReceived", "ComplaintRejected"):
         case.summary = getattr(payload, "text", None) or case.summary
-        case.search_grams = grams(case.summary) or None
+        case.search_grams = grams(case.summary, case.tenant_id) or None
         case.building = building_of(case.room)
     if event_type in _COUNTED:
         setattr(case, _COUNTED[event_type], getattr(case, _COUNTED[event_type]) + 1)

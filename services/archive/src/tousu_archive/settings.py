@@ -9,6 +9,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ArchiveSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TOUSU_", extra="ignore")
 
+    monthly_reports: bool = Field(
+        default=True,
+        description="issue last month's reports on the 1st (false: on demand only, all replicas but one)",
+    )
     report_check_seconds: float = Field(
         default=600, gt=0, description="how often archive looks for last month's reports to issue"
     )
