@@ -28,8 +28,6 @@ from typing import Any
 import asyncpg
 import httpx
 import sla_report as report
-from rich.console import Console
-from rich.table import Table
 from sla_process import Monitor
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -301,21 +299,12 @@ def title(r: dict[str, Any]) -> str:
 
 
 def print_table(r: dict[str, Any]) -> None:
-    t = Table(title=title(r))
-    for name, justify in (("measure", "left"), ("value", "right"), ("aim", "right"), ("", "left")):
-        t.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for measure, value, aim, ok in rows(r):
-        t.add_row(measure, value, aim, "" if ok is None else ("[green]met[/]" if ok else "[red]not met[/]"))
-    Console(width=120).print(t)
+    report.show_table(title(r), rows(r))
 
 
 def markdown(r: dict[str, Any]) -> str:
-    lines = [f"**{title(r)}**", "", "| measure | value | aim | |", "|---|--:|--:|---|"]
-    for measure, value, aim, ok in rows(r):
-        lines.append(
-            f"| {measure} | {value} | {aim} | {'' if ok is None else ('met' if ok else 'not met')} |"
-        )
-    return "\n".join(lines)
+    """The archive table in Markdown, for the README."""
+    return report.markdown_table(title(r), rows(r))
 
 
 if __name__ == "__main__":

@@ -200,23 +200,36 @@ def _title(r: dict[str, Any]) -> str:
     return title
 
 
-def print_table(r: dict[str, Any]) -> None:
-    t = Table(title=_title(r))
+Row = tuple[str, str, str, bool | None]
+
+
+def show_table(title: str, table_rows: list[Row]) -> None:
+    """A bench's (measure, value, aim, met?) rows on the terminal."""
+    t = Table(title=title)
     for name, justify in (("measure", "left"), ("value", "right"), ("aim", "right"), ("", "left")):
         t.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for measure, value, aim, ok in rows(r):
+    for measure, value, aim, ok in table_rows:
         t.add_row(measure, value, aim, "" if ok is None else ("[green]met[/]" if ok else "[red]not met[/]"))
     Console(width=120).print(t)
 
 
-def markdown(r: dict[str, Any]) -> str:
-    """The same table in Markdown, for the README: ``uv run python bench/sla_report.py``."""
-    lines = [f"**{_title(r)}**", "", "| measure | value | aim | |", "|---|--:|--:|---|"]
-    for measure, value, aim, ok in rows(r):
+def markdown_table(title: str, table_rows: list[Row]) -> str:
+    """The same rows in Markdown, for the README."""
+    lines = [f"**{title}**", "", "| measure | value | aim | |", "|---|--:|--:|---|"]
+    for measure, value, aim, ok in table_rows:
         lines.append(
             f"| {measure} | {value} | {aim} | {'' if ok is None else ('met' if ok else 'not met')} |"
         )
     return "\n".join(lines)
+
+
+def print_table(r: dict[str, Any]) -> None:
+    show_table(_title(r), rows(r))
+
+
+def markdown(r: dict[str, Any]) -> str:
+    """The SLA table in Markdown, for the README: ``uv run python bench/sla_report.py``."""
+    return markdown_table(_title(r), rows(r))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,11 @@ from typing import Any
 import httpx
 import pypdfium2 as pdfium
 import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
 
 from tests.integration.harness import add_tenant, complaint, post_complaint, running_stack, wait_until
+from tousu_cli.main import app as cli
 from tousu_shared.clock import FileClock
 
 pytestmark = pytest.mark.integration
@@ -197,6 +200,8 @@ async def test_dissatisfied_reopens_then_satisfied_closes_with_the_right_clocks(
             # has let go of the resident's personal data, and the audit trail says so
             FileClock.write(clock, T0 + happy + timedelta(days=3 * 365 + 2))
             await _purged_everywhere(stack, intake, cid, clerk, manager)
+            # the month's report still counts the case, fetched as a manager would from the CLI
+            _report_from_the_cli(stack.url("archive"), manager, tmp_path)
 
 
 async def _purged_everywhere(
@@ -254,6 +259,20 @@ async def _purged_everywhere(
             return r.json()["total"] == 1
 
         await wait_until(audited, 30, "the purge's audit record")
+
+
+def _report_from_the_cli(archive: str, manager: dict[str, str], tmp_path: Path) -> None:
+    token = manager["authorization"].removeprefix("Bearer ")
+    out = tmp_path / "april.xlsx"
+    common = ["--archive", archive, "--token", token]
+    result = CliRunner().invoke(cli, ["report", "monthly", "2026-04", "--out", str(out), *common])
+    assert result.exit_code == 0, result.output
+    summary = {
+        r[0]: r[1] for r in load_workbook(out)["概况 Summary"].iter_rows(values_only=True) if r and r[0]
+    }
+    assert (summary["案件 Cases"], summary["已结 Closed"], summary["重开 Reopened"]) == (1, 1, 1)
+    result = CliRunner().invoke(cli, ["report", "monthly", "2026-13", *common])
+    assert result.exit_code == 1 and "YYYY-MM" in result.output
 
 
 def _at(offset: timedelta) -> str:

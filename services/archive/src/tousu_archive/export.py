@@ -23,14 +23,14 @@ import orjson
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException, ServiceUnavailableException
 from reportlab.lib.pagesizes import A4
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-from sqlalchemy.ext.asyncio import AsyncSession
+from reportlab.platypus import Paragraph, Spacer
 from sqlmodel import col, select
 
-from tousu_archive.models import CaseEvent, CaseFile
+from tousu_archive.models import CaseFile
+from tousu_archive.record import case_record
 from tousu_archive.reports.api import _period, _scope_for
 from tousu_archive.reports.build import build_report
-from tousu_archive.reports.pdf import MARGIN, render_pdf, styles_for, table
+from tousu_archive.reports.pdf import MARGIN, build_a4, render_pdf, styles_for, table
 from tousu_archive.reports.period import LOCAL
 from tousu_archive.reports.xlsx import render_xlsx
 from tousu_shared.identity.audit import record_audit
@@ -38,28 +38,6 @@ from tousu_shared.pdf_fonts import FormFontError, register_cjk_font
 from tousu_shared.runtime.service import identity_of, runtime_of
 
 _ZIP = "application/zip"
-
-
-async def case_record(session: AsyncSession, case: CaseFile) -> dict[str, Any]:
-    """The case file and its timeline, as the case API serves them."""
-    events = await session.scalars(
-        select(CaseEvent)
-        .where(CaseEvent.complaint_id == case.complaint_id)
-        .order_by(col(CaseEvent.occurred_at), col(CaseEvent.id))
-    )
-    timeline = [
-        {
-            "event_id": e.event_id,
-            "type": e.type,
-            "occurred_at": e.occurred_at.isoformat(),
-            "topic": e.topic,
-            "causation_id": e.causation_id,
-            "redacted_at": e.redacted_at.isoformat() if e.redacted_at else None,
-            "payload": orjson.loads(e.payload),
-        }
-        for e in events
-    ]
-    return {**case.shown(), "timeline": timeline}
 
 
 def case_pdf(record: dict[str, Any]) -> bytes:
@@ -92,20 +70,9 @@ def case_pdf(record: dict[str, Any]) -> bytes:
     timeline = [["时间", "事件", "内容"]] + [
         [_local(e["occurred_at"]), e["type"], _brief(e["payload"])] for e in record["timeline"]
     ]
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=f"案件档案 {record['complaint_id']}",
-        author="Tousu",
-        invariant=True,
-    )
     width = A4[0] - 2 * MARGIN
-    doc.build(
+    return build_a4(
+        f"案件档案 {record['complaint_id']}",
         [
             Paragraph(escape(f"案件档案 {record['complaint_id']}"), styles["title"]),
             table(rows, face, widths=[width * 0.22, width * 0.78], wrap=styles["body"]),
@@ -118,9 +85,8 @@ def case_pdf(record: dict[str, Any]) -> bytes:
                 widths=[width * 0.2, width * 0.25, width * 0.55],
                 wrap=styles["body"],
             ),
-        ]
+        ],
     )
-    return buffer.getvalue()
 
 
 def _local(instant: str | None) -> str:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-import orjson
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from tousu_archive.models import CaseEvent, CaseFile
+from tousu_archive.models import CaseFile
+from tousu_archive.record import case_record
 from tousu_archive.search import grams
 from tousu_shared.runtime.service import identity_of, runtime_of
 
@@ -32,23 +32,7 @@ async def get_case(request: Request[Any, Any, Any], complaint_id: str) -> dict[s
         if case is None:
             raise NotFoundException(f"no complaint {complaint_id!r} in the archive (yet)")
         identity_of(request).require(request, who, "case.read", case.tenant_id, case.estate_id)
-        events = await session.scalars(
-            select(CaseEvent)
-            .where(CaseEvent.complaint_id == complaint_id)
-            .order_by(col(CaseEvent.occurred_at), col(CaseEvent.id))
-        )
-        timeline = [
-            {
-                "event_id": e.event_id,
-                "type": e.type,
-                "occurred_at": e.occurred_at.isoformat(),
-                "topic": e.topic,
-                "causation_id": e.causation_id,
-                "payload": orjson.loads(e.payload),
-            }
-            for e in events
-        ]
-    return {**case.shown(), "timeline": timeline}
+        return await case_record(session, case)
 
 
 @get("/v1/complaints", tags=["cases"])

@@ -41,18 +41,6 @@ def percent(value: float | None) -> str:
 def render_pdf(report: dict[str, Any], font: str | None = None) -> bytes:
     face = register_cjk_font(font)
     styles = styles_for(face)
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=f"投诉{'月' if report['kind'] == 'monthly' else '日'}报 {report['period']}",
-        author="Tousu",
-        invariant=True,
-    )
     story: list[Any] = [
         Paragraph(escape(_heading(report)), styles["title"]),
         Paragraph(
@@ -77,7 +65,23 @@ def render_pdf(report: dict[str, Any], font: str | None = None) -> bytes:
                 head=True,
             )
         )
-    doc.build(story)
+    return build_a4(f"投诉{'月' if report['kind'] == 'monthly' else '日'}报 {report['period']}", story)
+
+
+def build_a4(title: str, story: list[Any]) -> bytes:
+    """An A4 PDF of ``story``, the same bytes for the same content (reportlab's invariant)."""
+    buffer = BytesIO()
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=title,
+        author="Tousu",
+        invariant=True,
+    ).build(story)
     return buffer.getvalue()
 
 
