@@ -97,6 +97,7 @@ def _held(case: CaseFile, payload: BaseModel, at: datetime | None) -> None:
 
 def _purged(case: CaseFile, payload: BaseModel, at: datetime | None) -> None:
     case.purged_at = at
+    case.building = getattr(payload, "building", None) or case.building
     case.summary = case.search_grams = None
     case.room = None
     case.assignee = None

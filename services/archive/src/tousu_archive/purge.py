@@ -86,7 +86,9 @@ async def purge_case(session: AsyncSession, topics: Topics, case: CaseFile, now:
         session,
         topics,
         case,
-        CasePurged(closed_at=case.closed_at, retention_years=years, regime=case.regime),
+        CasePurged(
+            closed_at=case.closed_at, retention_years=years, regime=case.regime, building=case.building
+        ),
         now,
     )
     record_audit(

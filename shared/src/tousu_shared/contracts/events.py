@@ -295,6 +295,9 @@ class CasePurged(Payload):
     closed_at: AwareDatetime | None = None
     retention_years: float
     regime: str | None = None
+    building: str | None = Field(
+        default=None, description="The case's building, kept for hot spots (a building alone names no one)"
+    )
 
 
 class ReportIssued(Payload):
