@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from typer.testing import CliRunner
 
 from tests.integration.harness import (
     ADMIN,
@@ -21,6 +23,7 @@ from tests.integration.harness import (
     post_complaints,
     wait_until,
 )
+from tousu_cli.main import app as cli
 
 TENANT = "edge-group"
 ESTATE = "edge-1"
@@ -141,6 +144,34 @@ async def test_poison_message_goes_to_the_dlq_and_the_consumer_keeps_going(stack
         assert headers["tousu-dlq-consumer"] in {"triage", "archive"}
     assert "not a Tousu envelope" in dead[b"poison-raw"]["tousu-dlq-error"]
     assert "payload" in dead[b"poison-c1"]["tousu-dlq-error"]
+    await _the_operator_reads_the_dlq(stack, topic)
+
+
+async def _the_operator_reads_the_dlq(stack: Stack, topic: str) -> None:
+    """``tousu dlq list`` counts the poison, ``tousu dlq show`` says who gave up and why."""
+    env = {"TOUSU_TOPIC_PREFIX": stack.topic_prefix, "TOUSU_KAFKA_BOOTSTRAP": kafka_bootstrap()}
+
+    async def tousu(*args: str) -> Any:  # in a thread: the command runs its own event loop
+        return await asyncio.to_thread(CliRunner().invoke, cli, list(args), env=env)
+
+    seen: list[int] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (len(seen) > 2 and seen[-1] == seen[-3] >= 4):
+        listed = await tousu("dlq", "list", "--json")  # every reader dead-letters each poison
+        assert listed.exit_code == 0, listed.output
+        seen.append(orjson.loads(listed.stdout).get(f"{topic}.dlq", 0))
+        await asyncio.sleep(0.5)
+    shown = await tousu("dlq", "show", topic.removeprefix(stack.topic_prefix))
+    assert shown.exit_code == 0, shown.output
+    lines = [orjson.loads(line) for line in shown.stdout.splitlines()]
+    assert len(lines) == seen[-1] >= 4, (seen, shown.output)
+    assert {d["key"] for d in lines} == {"poison-raw", "poison-c1"}
+    assert {"triage", "archive"} <= {d["consumer"] for d in lines}
+    envelope = {d["event"] for d in lines if d["key"] == "poison-c1"}
+    assert envelope == {"ComplaintReceived 01POISONPAYLOAD0000000000"}
+    assert all("payload" not in d and d["error"] for d in lines), "no payload unless asked for"
+    missing = await tousu("dlq", "show", "no.such.topic")
+    assert missing.exit_code == 1 and "no topic" in missing.output
 
 
 async def _dispatched(stack: Stack, complaint_id: str) -> bool:
