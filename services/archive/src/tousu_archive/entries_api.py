@@ -56,7 +56,7 @@ async def _entry(
         if case is None:
             raise NotFoundException(f"no complaint {complaint_id!r} in the archive (yet)")
         who = await identity_of(request).authorise(request, permission, case.tenant_id, case.estate_id)
-        actor = acting_as(who, by) if permission != "case.hold" else who.subject
+        actor = acting_as(who, by)  # a hold takes no `by`: its holders are people
         if case.purged_at is not None:
             raise ValidationException("this case file was purged when its retention ran out")
         payload: BaseModel = build(case, actor)

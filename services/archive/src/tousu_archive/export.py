@@ -27,8 +27,8 @@ from reportlab.platypus import Paragraph, Spacer
 from sqlmodel import col, select
 
 from tousu_archive.models import CaseFile
-from tousu_archive.record import case_record
-from tousu_archive.reports.api import _period, _scope_for
+from tousu_archive.record import case_record, case_records
+from tousu_archive.reports.api import period_of, readable_scope
 from tousu_archive.reports.build import build_report
 from tousu_archive.reports.pdf import MARGIN, build_a4, render_pdf, styles_for, table
 from tousu_archive.reports.period import LOCAL
@@ -179,10 +179,10 @@ async def export_month(
 ) -> Response[bytes]:
     """A month of a group (or ``?of=region:<name>`` / ``estate:<id>``) as a zip: ``month`` is
     ``2026-11.zip``."""
-    which = _period("monthly", month.removesuffix(".zip"))
+    which = period_of("monthly", month.removesuffix(".zip"))
     rt = runtime_of(request)
     async with rt.sessions() as session, session.begin():
-        who, where = await _scope_for(request, session, tenant_id, of)
+        who, where = await readable_scope(request, session, tenant_id, of)
         now = rt.clock.now()
         report = await build_report(session, where.tenant_id, where, which, now)
         cases = await session.scalars(
@@ -195,7 +195,7 @@ async def export_month(
             )
             .order_by(col(CaseFile.received_at), col(CaseFile.complaint_id))
         )
-        lines = [orjson.dumps(await case_record(session, case)) for case in cases.all()]
+        lines = [orjson.dumps(record) for record in await case_records(session, cases.all())]
         try:
             pdf, xlsx = await asyncio.to_thread(lambda: (render_pdf(report), render_xlsx(report)))
         except FormFontError as exc:

@@ -46,7 +46,7 @@ class ReportRequest(CleanModel):
     scope: str = "group"
 
 
-async def _scope_for(
+async def readable_scope(
     request: Request[Any, Any, Any], session: AsyncSession, tenant_id: str | None, scope: str
 ) -> tuple[Principal, Scope]:
     """The scope the caller may read: every estate of it must be theirs to report on."""
@@ -74,7 +74,7 @@ async def _reader(request: Request[Any, Any, Any], tenant_id: str | None) -> tup
     return identity.group(request, who, "report.read", tenant_id, param="tenant_id"), allowed
 
 
-def _period(kind: str, label: str) -> Any:
+def period_of(kind: str, label: str) -> Any:
     try:
         return period(kind, label)
     except PeriodError as exc:
@@ -114,10 +114,10 @@ async def get_report(
     """A monthly or daily report, made now from the archive (nothing is stored)."""
     if format not in _FORMATS:
         raise ValidationException(f"format {format!r}: one of {', '.join(_FORMATS)}")
-    which = _period(kind, period)
+    which = period_of(kind, period)
     rt = runtime_of(request)
     async with rt.sessions() as session:
-        _, where = await _scope_for(request, session, tenant_id, of)
+        _, where = await readable_scope(request, session, tenant_id, of)
         report = await build_report(session, where.tenant_id, where, which, rt.clock.now())
     return _respond(report, format)
 
@@ -128,10 +128,10 @@ async def post_report(
 ) -> dict[str, Any]:
     """Make a report and keep it (XLSX and PDF), as the monthly run does; a second one for the
     same period and scope replaces the first. Announced as ``ReportIssued`` on archive.events."""
-    which = _period(kind, data.period)
+    which = period_of(kind, data.period)
     rt = runtime_of(request)
     async with rt.sessions() as session, session.begin():
-        _, where = await _scope_for(request, session, tenant_id, data.scope)
+        _, where = await readable_scope(request, session, tenant_id, data.scope)
         try:
             stored = await issue_report(session, rt.topics, where, which, rt.clock.now())
         except FormFontError as exc:

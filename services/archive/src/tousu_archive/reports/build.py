@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,14 +12,10 @@ from tousu_archive.reports.figures import Rules, daily_figures, monthly_figures
 from tousu_archive.reports.load import Scope, load_cases, load_findings, load_runs, resolve_scope
 from tousu_archive.reports.period import Period
 
-_RULES: Rules | None = None
 
-
+@cache
 def rulebook_rules() -> Rules:
-    global _RULES
-    if _RULES is None:
-        _RULES = Rules.from_rulebooks()
-    return _RULES
+    return Rules.from_rulebooks()
 
 
 async def build_report(
