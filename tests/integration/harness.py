@@ -54,10 +54,19 @@ def require_servers() -> None:
             ) from None
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on now, and not handed out before in this run (the OS may give
+    a just-closed port twice, and two services of one stack would then race for it)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 @dataclass
@@ -194,7 +203,13 @@ class Stack:
                 if svc.proc and svc.proc.poll() is not None:
                     raise RuntimeError(f"{name} exited ({svc.proc.returncode}):\n{svc.log_tail()}")
                 try:
-                    if (await client.get(f"{svc.url}/health/ready")).status_code == 200:
+                    r = await client.get(f"{svc.url}/health/ready")
+                    if r.status_code == 200:
+                        # the port's answer must be this service's: another process may hold it
+                        if r.json().get("service") != svc.service:
+                            raise RuntimeError(
+                                f"{name}: port {svc.port} answered as {r.text}:\n{svc.log_tail()}"
+                            )
                         return
                 except httpx.HTTPError:
                     pass
