@@ -213,6 +213,7 @@ async def test_infrastructure_errors_fail_the_whole_batch_for_a_reread(
 class FakeProducer:
     def __init__(self, fail: bool = False) -> None:
         self.sent: list[tuple[str, bytes, bytes]] = []
+        self.headers: list[dict[str, str]] = []
         self.fail = fail
 
     async def send(self, topic: str, value: bytes, key: bytes, headers: list[tuple[str, bytes]]) -> Any:
@@ -221,6 +222,7 @@ class FakeProducer:
             future.set_exception(ConnectionError("broker away"))
         else:
             self.sent.append((topic, key, value))
+            self.headers.append({k: v.decode() for k, v in headers})
             future.set_result(None)
         return future
 

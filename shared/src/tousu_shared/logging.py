@@ -1,4 +1,5 @@
-"""Structured JSON logs with personal data masked before anything is written."""
+"""Structured JSON logs with personal data masked before anything is written, and the
+trace and span ids of the request or message being handled."""
 
 from __future__ import annotations
 
@@ -10,12 +11,19 @@ from typing import Any
 import structlog
 
 from tousu_shared.pii import mask_phones_in_text
+from tousu_shared.telemetry.tracing import trace_ids
 
 
 def _mask_pii(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key, value in event_dict.items():
         if isinstance(value, str):
             event_dict[key] = mask_phones_in_text(value)
+    return event_dict
+
+
+def _add_trace_ids(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A log line written inside a traced request or message names its trace."""
+    event_dict.update(trace_ids())
     return event_dict
 
 
@@ -35,6 +43,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            _add_trace_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.dict_tracebacks,

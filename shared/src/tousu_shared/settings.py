@@ -47,6 +47,9 @@ class ServiceSettings(BaseSettings):
     consumer_max_records: int = Field(default=500, ge=1)
     consumer_max_attempts: int = Field(default=3, ge=1)
     graceful_timeout_seconds: float = Field(default=15, gt=0)
+    metrics_sample_seconds: float = Field(
+        default=15, gt=0, description="How often /metrics' gauges (lag, outbox backlog, DLQ size) are read"
+    )
     max_text_chars: int = Field(default=2000, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     clock_file: Path | None = Field(

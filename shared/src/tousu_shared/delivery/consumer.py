@@ -18,6 +18,7 @@ database or broker is away (:func:`is_transient`), the whole batch raises and is
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,10 +34,13 @@ from tousu_shared.contracts.topics import Topics
 from tousu_shared.delivery.errors import PermanentError, is_transient
 from tousu_shared.delivery.faults import crash_point
 from tousu_shared.delivery.outbox import add_event, add_raw
+from tousu_shared.delivery.replay import replayed_for
 from tousu_shared.delivery.tables import ProcessedEvent
 from tousu_shared.delivery.tenancy import TenancyCheck
 from tousu_shared.logging import get_logger
 from tousu_shared.pii import mask_phones_in_text
+from tousu_shared.telemetry.metrics import CONSUMER_BATCH_SECONDS, CONSUMER_EVENTS, DEAD_LETTERED
+from tousu_shared.telemetry.tracing import batch_span, mark_failed, process_span, record_headers
 
 log = get_logger(__name__)
 
@@ -135,45 +139,93 @@ class BatchProcessor:
         return result
 
     async def _process(self, records: Sequence[Record]) -> BatchResult:
+        started = time.perf_counter()
         decoded = [_decode(r) for r in records]
-        keys = [env.event_id if env else _poison_key(r) for r, env, _ in decoded]
+        keys = [self._key(r, env) for r, env, _ in decoded]
         result = BatchResult()
-        async with self._sessions() as session, session.begin():
-            done = await self._already_processed(session, keys)
-            now = self._clock.now()
-            for (record, envelope, error), key in zip(decoded, keys, strict=True):
-                if key in done:
-                    result.duplicates += 1
-                    continue
-                done.add(key)  # the relay may resend an event within one batch
-                failure: BaseException | None = error
-                if envelope is not None:
-                    failure, attempts = await self._tenancy.check(session, envelope), 1
-                    if failure is None:
-                        failure, attempts = await self._apply(session, record, envelope)
-                else:
-                    attempts = 1
-                if failure is not None:
-                    self._dead_letter(session, record, failure, attempts, now)
-                    result.dead_lettered += 1
-                else:
-                    result.applied += 1
-                session.add(ProcessedEvent(consumer=self.consumer, event_id=key, processed_at=now))
+        with batch_span(self.consumer, [r.headers for r in records]):
+            async with self._sessions() as session, session.begin():
+                done = await self._already_processed(session, [k for k in keys if k])
+                now = self._clock.now()
+                for (record, envelope, error), key in zip(decoded, keys, strict=True):
+                    if key is None or key in done:
+                        result.duplicates += 1
+                        continue
+                    done.add(key)  # the relay may resend an event within one batch
+                    if await self._take(session, record, envelope, error, now):
+                        result.applied += 1
+                    else:
+                        result.dead_lettered += 1
+                    session.add(ProcessedEvent(consumer=self.consumer, event_id=key, processed_at=now))
         crash_point("consumer-after-commit")
         if result.duplicates:
             log.info("skipped already-processed events", consumer=self.consumer, duplicates=result.duplicates)
+        self._count(result, time.perf_counter() - started)
         self._on_committed()
         return result
 
+    def _key(self, record: Record, envelope: Envelope | None) -> str | None:
+        """What this consumer remembers the record by; None: not for this consumer.
+
+        A record replayed from a DLQ (``tousu dlq replay``) is meant for the consumer that
+        gave up on it, and is remembered by its place in the DLQ, so it applies once however
+        often it is replayed; the other consumers of the topic already had the original.
+        """
+        replay = replayed_for(record)
+        if replay is not None:
+            replay_of, consumer = replay
+            return f"replay:{replay_of}" if consumer == self.consumer else None
+        return envelope.event_id if envelope else _poison_key(record)
+
+    async def _take(
+        self,
+        session: AsyncSession,
+        record: Record,
+        envelope: Envelope | None,
+        error: BaseException | None,
+        now: datetime,
+    ) -> bool:
+        """Apply one new record, or dead-letter it; True if it was applied."""
+        attributes: dict[str, str | int] = {
+            "messaging.kafka.partition": record.partition,
+            "messaging.kafka.offset": record.offset,
+        }
+        if envelope is not None:
+            attributes |= {"tousu.event_type": envelope.type, "tousu.complaint_id": envelope.complaint_id}
+        with process_span(self.consumer, record.topic, record_headers(record.headers), attributes) as span:
+            failure, attempts = error, 1
+            if envelope is not None:
+                failure = await self._tenancy.check(session, envelope)
+                if failure is None:
+                    failure, attempts = await self._apply(session, record, envelope)
+            if failure is None:
+                return True
+            mark_failed(span, f"dead-lettered: {type(failure).__name__}")
+            self._dead_letter(session, record, failure, attempts, now)
+            return False
+
+    def _count(self, result: BatchResult, seconds: float) -> None:
+        CONSUMER_BATCH_SECONDS.labels(self.consumer).observe(seconds)
+        for outcome, n in (
+            ("applied", result.applied),
+            ("duplicate", result.duplicates),
+            ("dead_lettered", result.dead_lettered),
+        ):
+            if n:
+                CONSUMER_EVENTS.labels(self.consumer, outcome).inc(n)
+
     async def _dead_letter_alone(self, record: Record, error: BaseException) -> BatchResult:
         _, envelope, _ = _decode(record)
-        key = envelope.event_id if envelope else _poison_key(record)
+        key = self._key(record, envelope)
+        if key is None:
+            return BatchResult(duplicates=1)
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             if await self._already_processed(session, [key]):
                 return BatchResult(duplicates=1)
             self._dead_letter(session, record, error, 1, now)
             session.add(ProcessedEvent(consumer=self.consumer, event_id=key, processed_at=now))
+        self._count(BatchResult(dead_lettered=1), 0.0)
         self._on_committed()
         return BatchResult(dead_lettered=1)
 
@@ -231,6 +283,7 @@ class BatchProcessor:
                 "tousu-dlq-at": now.isoformat(),
             }
         )
+        DEAD_LETTERED.labels(self.consumer, record.topic).inc()
         key = _text(record.key) or "unkeyed"
         add_raw(session, Topics.dlq(record.topic), key[:64], record.value or b"", headers, now)
         log.error(

@@ -12,14 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.delivery.tables import OutboxMessage
+from tousu_shared.telemetry.tracing import current_headers
 
 
 def envelope_headers(envelope: Envelope) -> dict[str, str]:
+    """The message headers of ``envelope``, with the trace it is staged in (if any)."""
     return {
         "content-type": "application/json",
         "tousu-event-type": envelope.type,
         "tousu-event-id": envelope.event_id,
         "tousu-schema-version": str(envelope.schema_version),
+        **current_headers(),
     }
 
 

@@ -23,6 +23,8 @@ from tousu_shared.clock import Clock
 from tousu_shared.delivery.faults import crash_point
 from tousu_shared.delivery.tables import OutboxMessage
 from tousu_shared.logging import get_logger
+from tousu_shared.telemetry.metrics import OUTBOX_PUBLISHED
+from tousu_shared.telemetry.tracing import PublishSpans
 
 log = get_logger(__name__)
 
@@ -105,16 +107,25 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            acks = [
-                await self._producer.send(
-                    row.topic,
-                    value=row.value,
-                    key=row.key.encode(),
-                    headers=[(k, v.encode()) for k, v in orjson.loads(row.headers).items()],
-                )
-                for row in rows
-            ]
-            await asyncio.gather(*acks)
+            spans = PublishSpans()
+            try:
+                acks = [
+                    await self._producer.send(
+                        row.topic,
+                        value=row.value,
+                        key=row.key.encode(),
+                        headers=[
+                            (k, v.encode())
+                            for k, v in spans.start(row.topic, row.key, orjson.loads(row.headers)).items()
+                        ],
+                    )
+                    for row in rows
+                ]
+                await asyncio.gather(*acks)
+            except BaseException as exc:
+                spans.end(exc)
+                raise
+            spans.end()
             crash_point("relay-after-send")
             await session.execute(
                 update(OutboxMessage)
@@ -122,6 +133,7 @@ class OutboxRelay:
                 .values(sent_at=self._clock.now())
             )
         self.published += len(rows)
+        OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)
 
     async def purge_sent(self) -> None:

@@ -20,12 +20,13 @@ from faststream.kafka import KafkaBroker
 
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.db.engine import is_postgres
-from tousu_shared.db.migrate import upgrade
+from tousu_shared.db.migrate import is_at_head, upgrade
 from tousu_shared.delivery.consumer import BatchProcessor
 from tousu_shared.delivery.errors import is_transient
 from tousu_shared.delivery.relay import OutboxRelay
 from tousu_shared.kafka import ensure_topics, make_broker, make_producer, subscribe_batch
 from tousu_shared.logging import get_logger
+from tousu_shared.telemetry.sampler import sample_forever
 
 if TYPE_CHECKING:
     from tousu_shared.runtime.service import Runtime
@@ -49,6 +50,10 @@ def _stop_if_failed(task: asyncio.Task[None]) -> None:
     signal.raise_signal(signal.SIGTERM)
 
 
+class MigrationsPending(Exception):
+    """The database is behind the code (the migrations Job has not run yet): wait for it."""
+
+
 class Lifecycle:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -57,6 +62,7 @@ class Lifecycle:
         self._broker: KafkaBroker | None = None
         self._task: asyncio.Task[None] | None = None
         self._background: list[asyncio.Task[None]] = []
+        self._sampler: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._start_until_ready(), name="startup")
@@ -71,13 +77,13 @@ class Lifecycle:
             except Exception as exc:
                 await self._stop_workers()
                 reason = f"{type(exc).__name__}: {exc}"
-                if not (is_transient(exc) or isinstance(exc, KafkaError)):
+                if not (is_transient(exc) or isinstance(exc, KafkaError | MigrationsPending)):
                     self.status = f"failed: {reason}"
                     log.error("start-up failed; stopping", error=reason)
                     startup_failed = True
                     signal.raise_signal(signal.SIGTERM)
                     return
-                self.status = f"waiting for Kafka or the database: {reason}"
+                self.status = f"waiting for Kafka, the database or its migrations: {reason}"
                 log.warning("waiting for dependencies", error=reason, retry_in_s=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -90,6 +96,8 @@ class Lifecycle:
         if s.auto_migrate:
             self.status = "migrating the database"
             await upgrade(rt.engine, rt.spec.migrations)
+        elif not await is_at_head(rt.engine, rt.spec.migrations):
+            raise MigrationsPending(f"run `tousu db upgrade {rt.spec.name}` (TOUSU_AUTO_MIGRATE is off)")
         self.status = "connecting to Kafka"
         written = [*rt.spec.writes(rt.topics, rt.regimes), *rt.extra_writes]
         subscriptions = rt.all_subscriptions()
@@ -133,6 +141,7 @@ class Lifecycle:
         self._background = [asyncio.create_task(job(rt), name=job.__name__) for job in rt.background]
         for task in self._background:
             task.add_done_callback(_stop_if_failed)
+        self._sampler = asyncio.create_task(sample_forever(rt), name="metrics-sampler")
         rt.ready = True
         self.status = "ready"
         log.info("service started", regimes=rt.regimes, topics_read=read, topics_written=written)
@@ -156,6 +165,11 @@ class Lifecycle:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await job
         self._background = []
+        if self._sampler is not None:
+            self._sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._sampler
+            self._sampler = None
         if self._broker is not None:
             with contextlib.suppress(Exception):
                 await self._broker.stop()

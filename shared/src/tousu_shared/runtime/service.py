@@ -40,6 +40,9 @@ from tousu_shared.regimes import REGIME_IDS, selected_regimes
 from tousu_shared.runtime import lifecycle
 from tousu_shared.runtime.lifecycle import Lifecycle
 from tousu_shared.settings import ServiceSettings
+from tousu_shared.telemetry import tracing
+from tousu_shared.telemetry.metrics import PrometheusController, http_metrics
+from tousu_shared.telemetry.sampler import ExtraSample
 
 log = get_logger(__name__)
 
@@ -74,6 +77,8 @@ class ServiceSpec:
     warm_up: Callable[[], object] | None = None
     #: builds the service's own objects into ``Runtime.state`` (raise ValueError on bad settings)
     setup: Callable[[Runtime], None] | None = None
+    #: the service's own gauges, read by the metrics sampler (the SLA monitor's due clocks)
+    sample: ExtraSample | None = None
 
 
 @dataclass
@@ -111,6 +116,7 @@ def build_app(
 ) -> Litestar:
     settings = settings or ServiceSettings()
     engine = make_engine(settings.database_url_for(spec.name))
+    tracing.instrument_engine(engine)
     runtime = Runtime(
         spec=spec,
         settings=settings,
@@ -124,8 +130,11 @@ def build_app(
     )
     if spec.setup is not None:
         spec.setup(runtime)
+    http_tracing = tracing.http_tracing_plugin()
     return Litestar(
-        route_handlers=[live, ready, *spec.routes],
+        route_handlers=[live, ready, PrometheusController, *spec.routes],
+        middleware=[http_metrics(spec.name).middleware],
+        plugins=[http_tracing] if http_tracing else [],
         lifespan=[_lifespan(runtime)],
         state=State({"runtime": runtime}),
         openapi_config=OpenAPIConfig(title=spec.title or f"Tousu {spec.name}", version="0.1.0"),
@@ -144,6 +153,7 @@ def _lifespan(rt: Runtime) -> Callable[[Litestar], Any]:
             yield
         finally:
             await rt.lifecycle.stop()
+            await asyncio.to_thread(tracing.flush)  # export the spans still buffered
 
     return lifespan
 
@@ -157,7 +167,7 @@ async def _refuse_until_ready(request: Request[Any, Any, Any]) -> None:
     if "\x00" in url or "%00" in url:
         raise HTTPException(status_code=400, detail="the URL contains a NUL character")
     rt = runtime_of(request)
-    if not rt.ready and not request.url.path.startswith(("/health", "/schema")):
+    if not rt.ready and not request.url.path.startswith(("/health", "/schema", "/metrics")):
         status = rt.lifecycle.status if rt.lifecycle else "starting"
         raise HTTPException(
             status_code=HTTP_503_SERVICE_UNAVAILABLE,
@@ -209,6 +219,7 @@ def serve(spec: ServiceSpec) -> None:
     try:
         settings = ServiceSettings()
         configure_logging(spec.name, settings.log_level, settings.log_json)
+        tracing.setup_tracing(spec.name)
         app = build_app(spec, settings)
     except (ValidationError, ValueError) as exc:
         print(f"tousu {spec.name}: bad settings: {exc}", file=sys.stderr)
