@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ulid import ULID
 
+from tests.integration.spans import SpanCollector
 from tousu_shared.contracts.case_events import ACTION_EVENTS
 from tousu_shared.identity.local_issuer import issue
 
@@ -124,6 +125,8 @@ class Stack:
     accounts: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: settings every service of the stack gets (e.g. a shared virtual clock file)
     common_env: dict[str, str] = field(default_factory=dict)
+    #: where the services export their spans
+    collector: SpanCollector | None = None
     #: one vault for every intake deployment of the stack (they share intake's database)
     vault_env: dict[str, str] = field(
         default_factory=lambda: {
@@ -259,12 +262,31 @@ async def running_stack(
     """A stack on its own topic prefix, started (``start`` goes to ``Stack.start``), then stopped;
     ``env`` is given to every service."""
     require_servers()
-    stack = Stack(prefix=f"{tag}{str(ULID()).lower()[-10:]}", workdir=workdir, common_env=env or {})
+    collector = SpanCollector().start()
+    stack = Stack(
+        prefix=f"{tag}{str(ULID()).lower()[-10:]}",
+        workdir=workdir,
+        common_env={**telemetry_env(collector), **(env or {})},
+        collector=collector,
+    )
     try:
         await stack.start(**start)
         yield stack
     finally:
         await stack.stop()
+        collector.stop()
+
+
+def telemetry_env(collector: SpanCollector) -> dict[str, str]:
+    """Traces to the stack's own OTLP receiver, sampled as in production: 2 % of what starts
+    here, and every request whose caller sampled its trace (a test sends a ``traceparent``)."""
+    return {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "0.02",
+        "OTEL_BSP_SCHEDULE_DELAY": "500",
+        "TOUSU_METRICS_SAMPLE_SECONDS": "2",
+    }
 
 
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -9,6 +9,7 @@ from tousu_shared.calendar import CalendarFileError, load_calendar
 from tousu_shared.runtime.service import Runtime, ServiceSpec, Subscription, serve
 from tousu_sla_monitor.firing import FiringLoop
 from tousu_sla_monitor.handlers import lifecycle_handler
+from tousu_sla_monitor.metrics import sample_clocks
 from tousu_sla_monitor.routes import case_clocks, department_queue
 
 
@@ -56,6 +57,7 @@ SPEC = ServiceSpec(
     writes=lambda topics, regimes: [topics.sla],
     routes=[case_clocks, department_queue],
     setup=setup,
+    sample=sample_clocks,
 )
 
 

@@ -22,6 +22,7 @@ from tousu_shared.delivery.errors import is_transient
 from tousu_shared.logging import get_logger
 from tousu_shared.sla.durations import WorkingCalendar
 from tousu_sla_monitor.domain.timeline import Timeline
+from tousu_sla_monitor.metrics import count_fired
 from tousu_sla_monitor.store import CASES, plan_touch, write_touched
 
 log = get_logger(__name__)
@@ -96,6 +97,7 @@ class FiringLoop:
                 if (t := plan_touch(case, self._calendar, self._topics, now, _fire_until(now))) is not None
             ]
             await write_touched(session, touched, case_rows=True)
+        count_fired(touched)
         if cases:
             self.fired_cases += len(cases)
             worst = (now - cases[0].next_due_at).total_seconds()  # they come oldest first
