@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import orjson
 from prometheus_client import Counter, Gauge
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from tousu_sla_monitor.models import SlaCase, SlaClockRun
 from tousu_sla_monitor.store import Touched
@@ -26,17 +27,14 @@ FIRED = Counter(
 
 async def sample_clocks(rt: Runtime) -> None:
     async with rt.sessions() as session:
-        by_status = dict(
-            (
-                await session.execute(
-                    select(SlaClockRun.status, func.count())  # type: ignore[call-overload]
-                    .where(SlaClockRun.is_open)
-                    .group_by(SlaClockRun.status)
-                )
-            ).all()
+        rows = await session.execute(
+            select(col(SlaClockRun.status), func.count())
+            .where(col(SlaClockRun.is_open))
+            .group_by(col(SlaClockRun.status))
         )
+        by_status: dict[str, int] = {status: count for status, count in rows.all()}
         due = await session.scalar(
-            select(func.count()).select_from(SlaCase).where(SlaCase.next_due_at < rt.clock.now())
+            select(func.count()).select_from(SlaCase).where(col(SlaCase.next_due_at) < rt.clock.now())
         )
     _seen_statuses.update(by_status)
     for status in _seen_statuses:  # one that emptied drops to 0 instead of keeping its last value
