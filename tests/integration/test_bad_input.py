@@ -172,6 +172,53 @@ async def _the_operator_reads_the_dlq(stack: Stack, topic: str) -> None:
     assert all("payload" not in d and d["error"] for d in lines), "no payload unless asked for"
     missing = await tousu("dlq", "show", "no.such.topic")
     assert missing.exit_code == 1 and "no topic" in missing.output
+    await _the_operator_replays_the_dlq(tousu, topic, seen[-1])
+
+
+async def _the_operator_replays_the_dlq(tousu: Any, topic: str, held: int) -> None:
+    """``tousu dlq replay`` sends a dead letter back to the one consumer that gave up on it.
+    These are poison, so that consumer dead-letters them again, and nobody else sees them."""
+    dlq, short = f"{topic}.dlq", topic.removeprefix(topic.split(".", 1)[0] + ".")
+
+    async def settled(expected: int) -> list[dict[str, Any]]:
+        """The DLQ's messages once it holds ``expected`` and stays there for 3 s."""
+        stable_since, deadline = None, time.monotonic() + 60
+        while time.monotonic() < deadline:
+            count = orjson.loads((await tousu("dlq", "list", "--json")).stdout).get(dlq, 0)
+            assert count <= expected, f"{count} dead letters, expected {expected}"
+            stable_since = (stable_since or time.monotonic()) if count == expected else None
+            if stable_since and time.monotonic() - stable_since > 3:
+                shown = await tousu("dlq", "show", short, "--limit", "1000")
+                return [orjson.loads(line) for line in shown.stdout.splitlines()]
+            await asyncio.sleep(0.5)
+        raise AssertionError(f"the DLQ never settled at {expected}")
+
+    def positions(dead: list[dict[str, Any]]) -> set[tuple[int, int]]:
+        return {(d["partition"], d["offset"]) for d in dead}
+
+    before = positions(await settled(held))
+    dry = await tousu("dlq", "replay", short, "--consumer", "triage", "--dry-run")
+    assert dry.exit_code == 0 and "2 message(s) would be replayed" in dry.output, dry.output
+    sent = await tousu("dlq", "replay", short, "--consumer", "triage", "--yes")
+    assert sent.exit_code == 0 and "replayed 2 message(s)" in sent.output, sent.output
+    after = await settled(held + 2)
+    # dead-lettered again by triage only: archive and callback skipped the replays
+    assert {d["consumer"] for d in after if (d["partition"], d["offset"]) not in before} == {"triage"}
+    # replayed again from the DLQ's start (--again), triage's first two are skipped (a replay
+    # applies once); only the two it dead-lettered on the first replay go round once more
+    twice = await tousu("dlq", "replay", short, "--consumer", "triage", "--again", "--yes")
+    assert "replayed 4 message(s)" in twice.output, twice.output
+    await settled(held + 4)
+    # Unfiltered, the replay remembers where it stopped. All held + 4 go back: the other
+    # consumers' originals (held - 2) and triage's latest two fail once more, the rest are
+    # skipped; a second look finds only those, which arrived after the first.
+    everything = await tousu("dlq", "replay", short, "--yes")
+    assert f"replayed {held + 4} message(s)" in everything.output, everything.output
+    await settled(held + 4 + held)
+    pending = await tousu("dlq", "replay", short, "--dry-run")
+    assert f"{held} message(s) would be replayed" in pending.output, pending.output
+    bad = await tousu("dlq", "replay", short, "--offset", "zero", "--yes")
+    assert bad.exit_code == 2 and "PARTITION:OFFSET" in bad.output, bad.output
 
 
 async def _dispatched(stack: Stack, complaint_id: str) -> bool:
