@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import orjson
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
 
@@ -22,6 +24,7 @@ from tousu_shared.delivery.consumer import HandlerContext
 from tousu_shared.delivery.tables import OutboxMessage
 from tousu_sla_monitor.firing import FiringLoop
 from tousu_sla_monitor.handlers import lifecycle_handler
+from tousu_sla_monitor.metrics import sample_clocks
 from tousu_sla_monitor.models import SlaCase, SlaClockRun
 from tousu_sla_monitor.store import CASES, RUNS, plan_touch
 
@@ -199,3 +202,25 @@ async def test_a_second_reading_moves_the_stored_clocks(db) -> None:  # type: ig
     assert {r["department"] for r in runs.values()} == {"engineering"}
     assert runs == await _rebuilt_runs(db)
     assert [i["do"] for i in orjson.loads(case.inputs)] == ["reclassify"]
+
+
+async def test_the_metrics_show_open_clocks_due_cases_and_what_fired(db) -> None:  # type: ignore[no-untyped-def]
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    clock = VirtualClock(T0)
+    runtime = SimpleNamespace(sessions=db, clock=clock)
+    await _handle(db, clock, _triaged("m1"))
+    await sample_clocks(runtime)  # type: ignore[arg-type]
+    assert value("tousu_sla_open_clocks", status="running") == 2
+    assert value("tousu_sla_cases_due") == 0
+    clock.set(T0 + timedelta(hours=3))
+    await sample_clocks(runtime)  # type: ignore[arg-type]
+    assert value("tousu_sla_cases_due") == 1  # due, the loop has not run
+    breached_before = value("tousu_sla_fired_events_total", type="ClockBreached")
+    await FiringLoop(db, CALENDAR, TOPICS, clock, batch_size=10, poll_seconds=0.01).fire_once()
+    await sample_clocks(runtime)  # type: ignore[arg-type]
+    assert value("tousu_sla_cases_due") == 0
+    assert value("tousu_sla_open_clocks", status="breached") == 1
+    assert value("tousu_sla_open_clocks", status="running") == 1
+    assert value("tousu_sla_fired_events_total", type="ClockBreached") == breached_before + 1
