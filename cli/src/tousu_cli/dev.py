@@ -103,6 +103,10 @@ def up(
         typer.echo("all services stopped")
 
 
+def _port_range() -> str:
+    return f"{min(DEFAULT_PORTS.values())}–{max(DEFAULT_PORTS.values())}"
+
+
 def _print_banner(tenant: str, estate: str, app_key: str) -> None:
     intake, archive, callback = DEFAULT_PORTS["intake"], DEFAULT_PORTS["archive"], DEFAULT_PORTS["callback"]
     typer.echo(f"""
@@ -111,6 +115,8 @@ Tousu is up. Demo property group: {tenant}
   Intake (APP)    http://127.0.0.1:{intake}/v1/channels/http/jx-app   (key in .run/data/demo-channel-keys.json)
   Case query      http://127.0.0.1:{archive}/v1/complaints   (with a person's token, below)
   OpenAPI docs    http://127.0.0.1:{intake}/schema  and  http://127.0.0.1:{archive}/schema
+  Metrics         http://127.0.0.1:{intake}/metrics  (each service on its own port, {_port_range()})
+  Dead letters    uv run tousu dlq list   (traces: set OTEL_EXPORTER_OTLP_ENDPOINT before make run)
 
 Post a complaint:
   curl -s -X POST http://127.0.0.1:{intake}/v1/channels/http/jx-app -H 'authorization: Bearer {app_key}' \\
