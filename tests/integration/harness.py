@@ -347,8 +347,10 @@ def complaint(tenant: str, estate: str, n: int, **overrides: Any) -> dict[str, A
     return body
 
 
-async def post_complaints(stack: Stack, bodies: list[dict[str, Any]], concurrency: int = 16) -> list[str]:
-    """Post bodies over HTTP; return the complaint ids in order."""
+async def post_complaints(
+    stack: Stack, bodies: list[dict[str, Any]], concurrency: int = 16, headers: dict[str, str] | None = None
+) -> list[str]:
+    """Post bodies over HTTP (with ``headers``, e.g. a ``traceparent``); return the complaint ids in order."""
     ids: list[str] = [""] * len(bodies)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(len(bodies)):
@@ -361,7 +363,7 @@ async def post_complaints(stack: Stack, bodies: list[dict[str, Any]], concurrenc
             assert r.status_code == 202, r.text
             ids[i] = r.json()["complaint_id"]
 
-    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=30) as client:
+    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=30, headers=headers) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     return ids
 

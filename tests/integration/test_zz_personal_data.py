@@ -1,4 +1,4 @@
-"""No clear phone number, and no secret, in any Kafka message or log line of the suite.
+"""No clear phone number, and no secret, in any Kafka message, log line or exported span of the suite.
 
 Named to run last (pytest collects files in name order): it reads every topic of the
 session's stack and every service log, after all the other integration tests wrote theirs.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 
 from aiokafka import AIOKafkaConsumer
 
@@ -25,9 +26,13 @@ from tests.integration.harness import (
 )
 from tousu_shared.pii import PHONE_PATTERN
 
-# ids (ULIDs, SHA-256 keys, UUIDs, a test's made-up event id) hold digit runs that look like phone
-# numbers; a phone number in a text stands beside Chinese, spaces or punctuation instead
-_IDS = re.compile(r"[0-9A-Za-z]{20,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# ids (ULIDs, SHA-256 keys, UUIDs, a test's made-up event id, a traceparent's span id) hold digit
+# runs that look like phone numbers; a phone number in a text stands beside Chinese, spaces or
+# punctuation instead
+_IDS = re.compile(
+    r"[0-9A-Za-z]{20,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}"
+)
 
 
 def _without_ids(text: str) -> str:
@@ -67,7 +72,8 @@ async def test_no_phone_number_travels_or_is_logged_in_clear(stack: Stack) -> No
             tenant, "pii-2", 2, text="楼上漏水，联系+86 139 0000 2222", contact={"phone": "13900002222"}
         ),
     ]
-    await post_complaints(stack, bodies)
+    trace_id = secrets.token_hex(16)  # sampled, so both complaints' spans are exported
+    await post_complaints(stack, bodies, headers={"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"})
     await wait_until(lambda: all_dispatched(stack, tenant, 2), timeout=60, what="both cases dispatched")
     await asyncio.sleep(1)  # let archive's and the relays' last writes land
 
@@ -86,6 +92,21 @@ async def test_no_phone_number_travels_or_is_logged_in_clear(stack: Stack) -> No
             if PHONE_PATTERN.search(_without_ids(line))
         ]
         assert lines == [], f"{name} logged a phone number: {lines[:3]}"
+    assert stack.collector is not None
+    await wait_until(lambda: _traced(stack, trace_id), timeout=30, what="the complaints' spans exported")
+    spans = stack.collector.spans()  # this test's and every sampled trace of the suite
+    in_spans = [
+        f"{s.service} {s.name}: {hit.group(0)}"
+        for s in spans
+        for hit in PHONE_PATTERN.finditer(_without_ids(" ".join(str(v) for v in s.attributes.values())))
+    ]
+    assert in_spans == [], in_spans[:5]
+
+
+async def _traced(stack: Stack, trace_id: str) -> bool | int:
+    """True once the complaints' trace reached archive; else how many of its spans arrived."""
+    spans = stack.collector.spans(trace_id)  # type: ignore[union-attr]
+    return True if any(s.service == "archive" for s in spans) else len(spans)
 
 
 _JWT = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
@@ -95,10 +116,10 @@ async def test_no_secret_travels_or_is_logged(stack: Stack) -> None:
     """The operator token, the vault's keys, channel account secrets and people's bearer
     tokens (the identity tests sent many, good and bad) appear in no Kafka message and no
     service log of the suite."""
-    secrets = {ADMIN_TOKEN, *stack.vault_env.values(), *(secret for _, secret in stack.accounts.values())}
+    kept = {ADMIN_TOKEN, *stack.vault_env.values(), *(secret for _, secret in stack.accounts.values())}
     messages = [m.decode(errors="replace") for m in await _all_messages(stack.topic_prefix)]
     logs = {name: svc.log_path.read_text(errors="replace") for name, svc in stack.services.items()}
     for where, text in [*(("kafka", m) for m in messages), *logs.items()]:
-        leaked = [s[:6] + "…" for s in secrets if s and s in text]
+        leaked = [s[:6] + "…" for s in kept if s and s in text]
         assert not leaked, f"{where} holds secrets {leaked}"
         assert not _JWT.search(text), f"{where} holds a bearer token"
