@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from litestar import Litestar
 from litestar.exceptions import LitestarDeprecationWarning
 from litestar.testing import AsyncTestClient
@@ -23,14 +21,6 @@ from tousu_shared.telemetry import tracing
 from tousu_sla_monitor.app import SPEC
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    tracing.setup_tracing("unit", exporter, install_global=False)
-    yield exporter
-    tracing.reset_tracing()
 
 
 def settings(tmp_path: Path, **kw: object) -> ServiceSettings:

@@ -139,15 +139,19 @@ def process_span(
         f"{topic} process",
         context=context_from(headers),
         kind=SpanKind.CONSUMER,
-        attributes={
-            "messaging.system": "kafka",
-            "messaging.operation.type": "process",
-            "messaging.destination.name": topic,
-            "messaging.consumer.group.name": consumer,
-            **attributes,
-        },
+        attributes=_messaging("process", topic, {"messaging.consumer.group.name": consumer, **attributes}),
     ) as span:
         yield span
+
+
+def _messaging(operation: str, topic: str, more: Mapping[str, Any]) -> dict[str, Any]:
+    """OpenTelemetry's messaging attributes of a Kafka span."""
+    return {
+        "messaging.system": "kafka",
+        "messaging.operation.type": operation,
+        "messaging.destination.name": topic,
+        **more,
+    }
 
 
 def mark_failed(span: Span, reason: str) -> None:
@@ -169,12 +173,7 @@ class PublishSpans:
             f"{topic} publish",
             context=context_from(headers),
             kind=SpanKind.PRODUCER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.operation.type": "send",
-                "messaging.destination.name": topic,
-                "messaging.kafka.message.key": key,
-            },
+            attributes=_messaging("send", topic, {"messaging.kafka.message.key": key}),
         )
         self._spans.append(span)
         carrier = dict(headers)
