@@ -80,4 +80,6 @@ def _default_deny(overlay: Overlay) -> Iterator[Violation]:
             and not p["spec"].get("egress")
         ]
         if not denies:
-            yield Violation(overlay.name, "NetworkPolicy", "-", f"no default-deny policy in namespace {namespace}")
+            yield Violation(
+                overlay.name, "NetworkPolicy", "-", f"no default-deny policy in namespace {namespace}"
+            )

@@ -24,7 +24,9 @@ class Stage:
 
 def parse(text: str) -> list[Stage]:
     """Instructions by stage, continuation lines joined, comments dropped."""
-    joined = re.sub(r"\\\n", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
+    joined = re.sub(
+        r"\\\n", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    )
     stages: list[Stage] = []
     for line in joined.splitlines():
         if not line.strip():
@@ -42,35 +44,39 @@ def parse(text: str) -> list[Stage]:
 
 def check(path: Path, label: str) -> Iterator[Violation]:
     if not path.is_file():
-        yield Violation("dockerfiles", "Dockerfile", label, f"missing: {path}")
+        yield _bad(label, f"missing: {path}")
         return
     stages = parse(path.read_text(encoding="utf-8"))
     if len(stages) < 2:
-        yield Violation("dockerfiles", "Dockerfile", label, f"{len(stages)} FROM stage(s): build in one stage, ship a slim one")
+        yield _bad(label, f"{len(stages)} FROM stage(s): build in one stage, ship a slim one")
         return
     aliases: set[str] = set()
     for stage in stages:
         tag = stage.base.rsplit("/", 1)[-1]
         unpinned = "@sha256:" not in stage.base and (":" not in tag or tag.endswith(":latest"))
         if unpinned and stage.base not in aliases | {"scratch"}:
-            yield Violation("dockerfiles", "Dockerfile", label, f"base image {stage.base!r} is not pinned to a version")
+            yield _bad(label, f"base image {stage.base!r} is not pinned to a version")
         aliases.add(stage.alias)
         for instruction, args in stage.instructions:
             if instruction in ("ENV", "ARG"):
                 for name, value in _assignments(args):
                     if SECRET_NAME.search(name) and not name.upper().endswith("_FILE"):
-                        yield Violation("dockerfiles", "Dockerfile", label, f"{instruction} {name}: a secret does not belong in the image")
+                        yield _bad(label, f"{instruction} {name}: a secret does not belong in the image")
                     if value and re.search(r"://[^/\s:@]+:[^/\s@]+@", value):
-                        yield Violation("dockerfiles", "Dockerfile", label, f"{instruction} {name}: a URL with a password")
+                        yield _bad(label, f"{instruction} {name}: a URL with a password")
     final = stages[-1]
     users = [args for instruction, args in final.instructions if instruction == "USER"]
     if not users:
-        yield Violation("dockerfiles", "Dockerfile", label, "the final stage sets no USER: it would run as root")
+        yield _bad(label, "the final stage sets no USER: it would run as root")
     elif users[-1].split(":")[0] in ("root", "0"):
-        yield Violation("dockerfiles", "Dockerfile", label, f"the final stage runs as {users[-1]!r}")
+        yield _bad(label, f"the final stage runs as {users[-1]!r}")
     for instruction, args in final.instructions:
         if instruction == "RUN" and (tool := BUILD_TOOLS.search(args)):
-            yield Violation("dockerfiles", "Dockerfile", label, f"the final stage installs or runs a build tool ({tool.group(0)!r})")
+            yield _bad(label, f"the final stage installs or runs a build tool ({tool.group(0)!r})")
+
+
+def _bad(label: str, message: str) -> Violation:
+    return Violation("dockerfiles", "Dockerfile", label, message)
 
 
 def _assignments(args: str) -> list[tuple[str, str]]:

@@ -10,6 +10,8 @@ import yaml
 
 Obj = dict[str, Any]
 WORKLOAD_KINDS = ("Deployment", "Job")
+#: libyaml's loader where PyYAML has it (ten times faster on a rendered overlay)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -19,7 +21,7 @@ class Overlay:
 
     @classmethod
     def parse(cls, name: str, rendered: str) -> Overlay:
-        return cls(name, [d for d in yaml.safe_load_all(rendered) if isinstance(d, dict)])
+        return cls(name, [d for d in yaml.load_all(rendered, Loader=YAML_LOADER) if isinstance(d, dict)])
 
     def of_kind(self, *kinds: str) -> list[Obj]:
         return [o for o in self.objects if o.get("kind") in kinds]

@@ -66,10 +66,14 @@ def _pod(overlay: Overlay, workload: Obj, has_api: Callable[[str], bool]) -> Ite
         if r.ports
         and r.allows_port(DATABASE_PORT)
         and r.peers
-        and all(((p.get("podSelector") or {}).get("matchLabels") or {}).get(DATABASE_LABEL) == service for p in r.peers)
+        and all(
+            ((p.get("podSelector") or {}).get("matchLabels") or {}).get(DATABASE_LABEL) == service
+            for p in r.peers
+        )
     ]
     if not own_database:
-        yield f"no NetworkPolicy lets it reach its own database ({DATABASE_LABEL}={service}, port {DATABASE_PORT})"
+        database = f"{DATABASE_LABEL}={service}, port {DATABASE_PORT}"
+        yield f"no NetworkPolicy lets it reach its own database ({database})"
     if workload["kind"] != "Deployment":
         return
     env = plain_env(overlay, workload, main_container(workload))
@@ -83,11 +87,17 @@ def _pod(overlay: Overlay, workload: Obj, has_api: Callable[[str], bool]) -> Ite
         yield f"no NetworkPolicy lets Prometheus (namespace monitoring) scrape port {HTTP_PORT}"
     others = [r for r in ingress if not r.peers or not all(_is_monitoring(p) for p in r.peers)]
     if has_api(service) and not any(r.allows_port(HTTP_PORT) for r in others):
-        yield f"serves an HTTP API, but no NetworkPolicy lets the ingress or the console reach port {HTTP_PORT}"
+        yield (
+            f"serves an HTTP API, but no NetworkPolicy lets the ingress or the console reach port {HTTP_PORT}"
+        )
     if not has_api(service) and others:
         yield "serves no HTTP API (only /health and /metrics), yet a NetworkPolicy lets others in"
 
 
 def _is_monitoring(peer: Obj) -> bool:
     selector = peer.get("namespaceSelector")
-    return selector is not None and (selector.get("matchLabels") or {}) == MONITORING and "podSelector" not in peer
+    return (
+        selector is not None
+        and (selector.get("matchLabels") or {}) == MONITORING
+        and "podSelector" not in peer
+    )

@@ -26,7 +26,7 @@ def check_overlay(directory: Path, say: Say = lambda _: None, name: str | None =
     overlay = Overlay.parse(name, rendered)
     say(f"{name}: rendered {len(overlay.objects)} objects")
     found = [about(name, obj, problem) for obj in overlay.objects for problem in schemas.problems(obj)]
-    say(f"{name}: validated them against the Kubernetes {schemas.KUBERNETES_VERSION}, Strimzi and KEDA schemas")
+    say(f"{name}: validated them (Kubernetes {schemas.KUBERNETES_VERSION}, Strimzi and KEDA schemas)")
     wirings, wiring_problems = wirings_of(overlay)
     found += wiring_problems
     has_api = {w.service: w.has_api for w in wirings.values()}
@@ -51,14 +51,20 @@ def wirings_of(overlay: Overlay) -> tuple[topology.Wirings, list[Violation]]:
         service = service_of(deployment)
         app = main_container(deployment)
         if service not in SERVICES:
-            problems.append(about(overlay.name, deployment, f"label app.kubernetes.io/name={service!r} is no Tousu service"))
+            problems.append(
+                about(
+                    overlay.name, deployment, f"label app.kubernetes.io/name={service!r} is no Tousu service"
+                )
+            )
             continue
         runs = [*(app.get("command") or []), *(app.get("args") or [])]
         if runs not in (["tousu", "service", "run", service], [f"tousu-{service}"]):
             problems.append(about(overlay.name, deployment, f"runs {runs}, not the {service} service"))
         env = plain_env(overlay, deployment, app)
         try:
-            wirings[name_of(deployment)] = _wiring(service, tuple(sorted((k, v) for k, v in env.items() if k in TOPOLOGY_SETTINGS)))
+            wirings[name_of(deployment)] = _wiring(
+                service, tuple(sorted((k, v) for k, v in env.items() if k in TOPOLOGY_SETTINGS))
+            )
         except ValueError as exc:
             problems.append(about(overlay.name, deployment, f"{service} would refuse its settings: {exc}"))
     return wirings, problems

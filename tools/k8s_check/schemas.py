@@ -30,7 +30,9 @@ def problems(obj: dict[str, Any]) -> list[str]:
     try:
         kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
     except kubernetes_validate.SchemaNotFoundError:
-        return [f"no schema for {obj['apiVersion']} {obj['kind']} (Kubernetes {KUBERNETES_VERSION} or the CRDs)"]
+        return [
+            f"no schema for {obj['apiVersion']} {obj['kind']} (Kubernetes {KUBERNETES_VERSION} or the CRDs)"
+        ]
     except kubernetes_validate.ValidationError as exc:
         return [_say(exc)]
     return []

@@ -27,7 +27,9 @@ def check(overlay: Overlay) -> Iterator[Violation]:
         for c in containers(workload):
             for var in c.get("env") or []:
                 if "value" in var and (problem := _inlined(var["name"], str(var["value"]))):
-                    yield about(overlay.name, workload, f"container {c.get('name')}: env {var['name']}: {problem}")
+                    yield about(
+                        overlay.name, workload, f"container {c.get('name')}: env {var['name']}: {problem}"
+                    )
 
 
 def _inlined(name: str, value: str) -> str | None:

@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from tools.k8s_check.manifests import Obj, Overlay, main_container, name_of, plain_env, secret_mounted_at
+from tools.k8s_check.manifests import (
+    Obj,
+    Overlay,
+    main_container,
+    name_of,
+    plain_env,
+    secret_mounted_at,
+    service_of,
+)
 from tools.k8s_check.violations import Violation, about
 from tools.k8s_check.wiring import SERVICES, Wiring, channel_names, regime_ids
 
@@ -42,14 +50,27 @@ def _one_per(
         served.update(items)
         if len(items) != 1:
             yield Violation(
-                overlay.name, "Deployment", name, f"serves {len(items)} {what}s ({', '.join(items)}): "
-                f"one {service} Deployment per {what}, {setting}=<one {what}>"
+                overlay.name,
+                "Deployment",
+                name,
+                f"serves {len(items)} {what}s ({', '.join(items)}): "
+                f"one {service} Deployment per {what}, {setting}=<one {what}>",
             )
     for item in expected:
         if served[item] == 0:
-            yield Violation(overlay.name, "Deployment", f"{service}-{item}", f"missing: no {service} Deployment for {what} {item!r} ({setting}={item})")
+            yield Violation(
+                overlay.name,
+                "Deployment",
+                f"{service}-{item}",
+                f"missing: no {service} Deployment for {what} {item!r} ({setting}={item})",
+            )
         elif served[item] > 1:
-            yield Violation(overlay.name, "Deployment", f"{service}-{item}", f"{what} {item!r} is served by {served[item]} {service} Deployments")
+            yield Violation(
+                overlay.name,
+                "Deployment",
+                f"{service}-{item}",
+                f"{what} {item!r} is served by {served[item]} {service} Deployments",
+            )
 
 
 def topic_names(overlay: Overlay) -> dict[str, Obj]:
@@ -64,9 +85,19 @@ def _topics(overlay: Overlay, wirings: Wirings) -> Iterator[Violation]:
             used.setdefault(topic, name)
     for topic, user in sorted(used.items()):
         if topic not in declared:
-            yield Violation(overlay.name, "KafkaTopic", topic, f"missing: {user} uses topic {topic!r}, which has no KafkaTopic")
+            yield Violation(
+                overlay.name,
+                "KafkaTopic",
+                topic,
+                f"missing: {user} uses topic {topic!r}, which has no KafkaTopic",
+            )
         if f"{topic}.dlq" not in declared:
-            yield Violation(overlay.name, "KafkaTopic", f"{topic}.dlq", f"missing: topic {topic!r} has no DLQ KafkaTopic ({topic}.dlq)")
+            yield Violation(
+                overlay.name,
+                "KafkaTopic",
+                f"{topic}.dlq",
+                f"missing: topic {topic!r} has no DLQ KafkaTopic ({topic}.dlq)",
+            )
     wanted = set(used) | {f"{t}.dlq" for t in used}
     for topic, obj in sorted(declared.items()):
         if topic not in wanted:
@@ -92,9 +123,7 @@ def _migrations(overlay: Overlay) -> Iterator[Violation]:
             jobs.setdefault(args[3], []).append(job)
     secrets_of: dict[str, set[str | None]] = {}
     for deployment in overlay.of_kind("Deployment"):
-        service = (deployment.get("spec", {}).get("template", {}).get("metadata", {}).get("labels") or {}).get(
-            "app.kubernetes.io/name", ""
-        )
+        service = service_of(deployment)
         env = plain_env(overlay, deployment, main_container(deployment))
         secret = database_secret(deployment, env)
         if secret is None:
@@ -103,16 +132,31 @@ def _migrations(overlay: Overlay) -> Iterator[Violation]:
     for service in SERVICES:
         found = jobs.get(service, [])
         if len(found) != 1:
-            yield Violation(overlay.name, "Job", f"migrate-{service}", f"needs exactly one Job running `tousu db upgrade {service}`; found {len(found)}")
+            yield Violation(
+                overlay.name,
+                "Job",
+                f"migrate-{service}",
+                f"needs exactly one Job running `tousu db upgrade {service}`; found {len(found)}",
+            )
             continue
         job = found[0]
         secret = database_secret(job, plain_env(overlay, job, main_container(job)))
-        if secrets_of.get(service, set()) - {secret}:
-            yield about(overlay.name, job, f"migrates database Secret {secret!r}, but {service} runs on {sorted(map(str, secrets_of[service]))}")
+        if secrets_of.get(service, set()) - {secret, None}:
+            yield about(
+                overlay.name,
+                job,
+                f"migrates database Secret {secret!r}, but {service} runs on "
+                f"{', '.join(sorted(map(str, secrets_of[service])))}",
+            )
     owners: dict[str | None, set[str]] = {}
     for service, secrets in secrets_of.items():
         for secret in secrets:
             owners.setdefault(secret, set()).add(service)
     for secret, services in owners.items():
         if secret is not None and len(services) > 1:
-            yield Violation(overlay.name, "Secret", secret, f"one database for several services: {', '.join(sorted(services))}")
+            yield Violation(
+                overlay.name,
+                "Secret",
+                secret,
+                f"one database for several services: {', '.join(sorted(services))}",
+            )
