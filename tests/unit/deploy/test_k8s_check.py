@@ -37,7 +37,7 @@ def test_the_dockerfiles_pass() -> None:
 BROKEN = """\
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
-resources: [../production, stale-topic.yaml]
+resources: [../production, extra.yaml]
 images:
   - {name: ghcr.io/tousu/sla-monitor, newTag: latest}
 patches:
@@ -85,11 +85,21 @@ patches:
       metadata: {name: intake-desk, namespace: tousu}
 """
 
-STALE_TOPIC = """\
+EXTRA = """\
 apiVersion: kafka.strimzi.io/v1beta2
 kind: KafkaTopic
 metadata: {name: complaints.received.retired-regime, labels: {strimzi.io/cluster: tousu}}
 spec: {partitions: 6, replicas: 3}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: tousu-admin-token}
+stringData: {token: let-me-in}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: tousu-extra-settings}
+data: {TOUSU_VAULT_INDEX_KEY: c2VjcmV0}
 """
 
 
@@ -101,7 +111,7 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     shutil.copytree(ROOT / "deploy" / "k8s", k8s)
     (k8s / "overlays" / "broken").mkdir()
     (k8s / "overlays" / "broken" / "kustomization.yaml").write_text(BROKEN)
-    (k8s / "overlays" / "broken" / "stale-topic.yaml").write_text(STALE_TOPIC)
+    (k8s / "overlays" / "broken" / "extra.yaml").write_text(EXTRA)
     return [str(v) for v in check_overlay(k8s / "overlays" / "broken", name="production")]
 
 
@@ -126,6 +136,9 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         # secrets
         "production/Deployment/callback: container app: env TOUSU_DATABASE_URL: a URL with a password "
         "inlined; "
+        "mount it from a Secret (…_FILE) or use secretKeyRef",
+        "production/Secret/tousu-admin-token: a Secret with data in the manifests: create it out of band",
+        "production/ConfigMap/tousu-extra-settings: TOUSU_VAULT_INDEX_KEY: looks like a secret given inline; "
         "mount it from a Secret (…_FILE) or use secretKeyRef",
         # against the code
         "production/KafkaTopic/workorders.events.dlq: missing: topic 'workorders.events' has no DLQ "
