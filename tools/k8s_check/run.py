@@ -77,4 +77,7 @@ def _wiring(service: str, settings: tuple[tuple[str, str], ...]) -> Wiring:
 
 def check_dockerfiles() -> Iterator[Violation]:
     for service in SERVICES:
-        yield from dockerfiles.check(ROOT / "services" / service / "Dockerfile", service)
+        path = ROOT / "services" / service / "Dockerfile"
+        yield from dockerfiles.check(path, service)
+        if path.is_file():
+            yield from dockerfiles.hadolint(path, service)

@@ -200,6 +200,10 @@ def test_a_dockerfile_without_stages_or_a_user_fails(tmp_path: Path) -> None:
         "dockerfiles/Dockerfile/dispatch: the final stage runs as 'root'",
         "dockerfiles/Dockerfile/dispatch: the final stage installs or runs a build tool ('gcc')",
     ]
+    hadolint = [str(v) for v in dockerfiles.hadolint(path, "dispatch")]
+    assert any(line.startswith("dockerfiles/Dockerfile/dispatch: hadolint: DL3007 ") for line in hadolint), (
+        hadolint
+    )
 
 
 def test_violations_read_overlay_kind_name() -> None:
