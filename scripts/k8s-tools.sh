@@ -12,12 +12,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=$ROOT/.cache/k8s
-KUSTOMIZE_VERSION=v5.8.1
-STRIMZI_VERSION=0.45.0
-STRIMZI_API_SHA256=7112a02ebf29d38b2eb2ad8da90353d2a3922aea2fe2bddc2abe4e5956fdfe9a
-STRIMZI_CRD_GENERATOR_SHA256=f03aab1b83d29bbd340ce484a4bb651faac7685c685865a30351a636da6008ea
-KEDA_VERSION=v2.16.1
-KEDA_MODULE_SUM="h1:LfYsxfSX8DjetLW8q9qnriImH936POrQJvE+caRoScI="
+# shellcheck source=../tools/k8s_check/versions.env
+source "$ROOT/tools/k8s_check/versions.env" # versions and checksums
 QUIET=${1:-}
 
 say() { [ "$QUIET" = --quiet ] || echo "k8s-tools: $*"; }
@@ -51,7 +47,7 @@ strimzi_crd() {
   say "fetching io.strimzi:api and io.strimzi:crd-generator $STRIMZI_VERSION from Maven Central…"
   rm -rf "$jars" && mkdir -p "$jars"
   (cd "$ROOT/tools/k8s_check" && mvn -B -q -f strimzi-pom.xml dependency:copy-dependencies \
-    -DexcludeTransitive=true -DoutputDirectory="$jars") >"$CACHE/mvn.log" 2>&1 ||
+    -Dstrimzi.version="$STRIMZI_VERSION" -DexcludeTransitive=true -DoutputDirectory="$jars") >"$CACHE/mvn.log" 2>&1 ||
     { tail -n 20 "$CACHE/mvn.log" >&2; die "mvn could not fetch the Strimzi jars (log: .cache/k8s/mvn.log)"; }
   echo "$STRIMZI_API_SHA256  $jars/api-$STRIMZI_VERSION.jar
 $STRIMZI_CRD_GENERATOR_SHA256  $jars/crd-generator-$STRIMZI_VERSION.jar" | sha256sum --quiet -c - ||

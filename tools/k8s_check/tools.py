@@ -8,11 +8,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "k8s"
-KUSTOMIZE = CACHE / "bin" / "kustomize-v5.8.1"
-KAFKA_TOPIC_CRD = CACHE / "schemas" / "strimzi-0.45.0" / "kafkatopics.yaml"
+
+
+def _versions() -> dict[str, str]:
+    lines = (Path(__file__).parent / "versions.env").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+VERSIONS = _versions()
+KUSTOMIZE = CACHE / "bin" / f"kustomize-{VERSIONS['KUSTOMIZE_VERSION']}"
+KAFKA_TOPIC_CRD = CACHE / "schemas" / f"strimzi-{VERSIONS['STRIMZI_VERSION']}" / "kafkatopics.yaml"
 KEDA_CRDS = [
-    CACHE / "schemas" / "keda-v2.16.1" / "keda.sh_scaledobjects.yaml",
-    CACHE / "schemas" / "keda-v2.16.1" / "keda.sh_triggerauthentications.yaml",
+    CACHE / "schemas" / f"keda-{VERSIONS['KEDA_VERSION']}" / "keda.sh_scaledobjects.yaml",
+    CACHE / "schemas" / f"keda-{VERSIONS['KEDA_VERSION']}" / "keda.sh_triggerauthentications.yaml",
 ]
 #: the Kubernetes version whose API the manifests are validated against
 KUBERNETES_VERSION = "1.31"
