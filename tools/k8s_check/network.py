@@ -1,6 +1,7 @@
 """NetworkPolicy coverage, pod by pod: behind the default deny, each pod may reach DNS, its
 own database and (servers) Kafka and the OTLP collector; Prometheus may scrape every
-server; only the services with an HTTP API (from the code) take traffic from elsewhere."""
+server; only the services with an HTTP API (from the code) take traffic from elsewhere, and
+only the deployments whose code talks to the outside (a channel that replies) reach it."""
 
 from __future__ import annotations
 
@@ -36,10 +37,21 @@ class Rule:
         return not self.ports or any(p.get("port") in (port, None) for p in self.ports)
 
 
-def check(overlay: Overlay, has_api: Callable[[str], bool]) -> Iterator[Violation]:
+def check(
+    overlay: Overlay, has_api: Callable[[str], bool], reaches_out: Callable[[Obj], bool]
+) -> Iterator[Violation]:
+    """``has_api(service)``, ``reaches_out(workload)``: what the code says."""
     for workload in overlay.of_kind(*WORKLOAD_KINDS):
         for message in _pod(overlay, workload, has_api):
             yield about(overlay.name, workload, message)
+        outside = [r for r in _rules(overlay, workload, "Egress") if _leaves_the_cluster(r)]
+        if outside and not reaches_out(workload):
+            yield about(
+                overlay.name,
+                workload,
+                "a NetworkPolicy lets it reach addresses outside the cluster, "
+                "but its code talks to nothing there",
+            )
 
 
 def _rules(overlay: Overlay, workload: Obj, direction: str) -> list[Rule]:
@@ -92,6 +104,10 @@ def _pod(overlay: Overlay, workload: Obj, has_api: Callable[[str], bool]) -> Ite
         )
     if not has_api(service) and others:
         yield "serves no HTTP API (only /health and /metrics), yet a NetworkPolicy lets others in"
+
+
+def _leaves_the_cluster(rule: Rule) -> bool:
+    return not rule.peers or any("ipBlock" in peer for peer in rule.peers)
 
 
 def _is_monitoring(peer: Obj) -> bool:

@@ -92,7 +92,8 @@ def _security(pod: Obj, container: Obj) -> Iterator[str]:
         yield "allowPrivilegeEscalation is not false"
     if "ALL" not in ((container.get("capabilities") or {}).get("drop") or []):
         yield "capabilities do not drop ALL"
-    if (setting("seccompProfile") or {}).get("type") != "RuntimeDefault":  # type: ignore[attr-defined]
+    seccomp = setting("seccompProfile")
+    if not isinstance(seccomp, dict) or seccomp.get("type") != "RuntimeDefault":
         yield "seccompProfile is not RuntimeDefault"
 
 

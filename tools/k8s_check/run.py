@@ -34,7 +34,11 @@ def check_overlay(directory: Path, say: Say = lambda _: None, name: str | None =
         pods.check(overlay),
         secrets.check(overlay),
         cluster.check(overlay),
-        network.check(overlay, lambda service: has_api.get(service, True)),
+        network.check(
+            overlay,
+            lambda service: has_api.get(service, True),
+            lambda workload: (w := wirings.get(name_of(workload))) is not None and w.reaches_out,
+        ),
         topology.check(overlay, wirings),
         scaling.check(overlay, wirings),
     ):

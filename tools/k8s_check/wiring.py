@@ -40,6 +40,9 @@ class Wiring:
     groups: dict[str, list[str]] = field(default_factory=dict)
     #: serves an HTTP API beside /health (triage does not)
     has_api: bool = False
+    #: talks to something outside the cluster: a hosted channel that replies (WeChat's API,
+    #: an SMTP relay)
+    reaches_out: bool = False
 
     @property
     def read(self) -> list[str]:
@@ -74,6 +77,7 @@ def wiring(service: str, env: Mapping[str, str]) -> Wiring:
         if spec.setup is not None:
             spec.setup(rt)
         channels = IntakeSettings().channel_names(available_channels()) if service == "intake" else []
+        adapters = rt.state["channels"].adapters.values() if service == "intake" else []
         groups: dict[str, list[str]] = {}
         for sub in rt.all_subscriptions():
             group = settings.group_id(sub.name_for(rt.regimes))
@@ -85,6 +89,7 @@ def wiring(service: str, env: Mapping[str, str]) -> Wiring:
             written=[*spec.writes(rt.topics, rt.regimes), *rt.extra_writes],
             groups=groups,
             has_api=bool(spec.routes),
+            reaches_out=any(adapter.can_reply for adapter in adapters),
         )
 
 

@@ -100,6 +100,14 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: tousu-extra-settings}
 data: {TOUSU_VAULT_INDEX_KEY: c2VjcmV0}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: dispatch-anywhere, namespace: tousu}
+spec:
+  podSelector: {matchLabels: {app.kubernetes.io/instance: dispatch}}
+  policyTypes: [Egress]
+  egress: [{ports: [{protocol: TCP, port: 443}]}]
 """
 
 
@@ -153,6 +161,8 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         "production/KafkaTopic/complaints.received.retired-regime: no deployment reads or writes topic "
         "'complaints.received.retired-regime' (a stale topic?)",
         "production/Deployment/intake-desk: needs exactly one PodDisruptionBudget; found: none",
+        "production/Deployment/dispatch: a NetworkPolicy lets it reach addresses outside the cluster, "
+        "but its code talks to nothing there",
         "production/Deployment/triage-community-standard: no NetworkPolicy lets it reach its own database "
         "(tousu.io/database=triage, port 5432)",
         "production/Job/migrate-triage: no NetworkPolicy lets it reach its own database "
