@@ -14,6 +14,7 @@ from tools.k8s_check.manifests import (
     Obj,
     Overlay,
     main_container,
+    name_of,
     namespace_of,
     plain_env,
     pod_labels,
@@ -21,6 +22,7 @@ from tools.k8s_check.manifests import (
     service_of,
 )
 from tools.k8s_check.violations import Violation, about
+from tools.k8s_check.wiring import Wirings
 
 DNS_PORT, DATABASE_PORT, HTTP_PORT = 53, 5432, 8080
 MONITORING = {"kubernetes.io/metadata.name": "monitoring"}
@@ -37,15 +39,14 @@ class Rule:
         return not self.ports or any(p.get("port") in (port, None) for p in self.ports)
 
 
-def check(
-    overlay: Overlay, has_api: Callable[[str], bool], reaches_out: Callable[[Obj], bool]
-) -> Iterator[Violation]:
-    """``has_api(service)``, ``reaches_out(workload)``: what the code says."""
+def check(overlay: Overlay, wirings: Wirings) -> Iterator[Violation]:
+    apis = {w.service: w.has_api for w in wirings.values()}
     for workload in overlay.of_kind(*WORKLOAD_KINDS):
-        for message in _pod(overlay, workload, has_api):
+        for message in _pod(overlay, workload, lambda service: apis.get(service, True)):
             yield about(overlay.name, workload, message)
         outside = [r for r in _rules(overlay, workload, "Egress") if _leaves_the_cluster(r)]
-        if outside and not reaches_out(workload):
+        wiring = wirings.get(name_of(workload)) if workload["kind"] == "Deployment" else None
+        if outside and not (wiring and wiring.reaches_out):
             yield about(
                 overlay.name,
                 workload,

@@ -10,7 +10,7 @@ from tools.k8s_check import cluster, dockerfiles, network, pods, scaling, schema
 from tools.k8s_check.manifests import Overlay, main_container, name_of, plain_env, service_of
 from tools.k8s_check.tools import ROOT, RenderError, kustomize_build
 from tools.k8s_check.violations import Violation, about
-from tools.k8s_check.wiring import SERVICES, TOPOLOGY_SETTINGS, Wiring, wiring
+from tools.k8s_check.wiring import SERVICES, TOPOLOGY_SETTINGS, Wiring, Wirings, wiring
 
 OVERLAYS = ROOT / "deploy" / "k8s" / "overlays"
 
@@ -29,16 +29,11 @@ def check_overlay(directory: Path, say: Say = lambda _: None, name: str | None =
     say(f"{name}: validated them (Kubernetes {schemas.KUBERNETES_VERSION}, Strimzi and KEDA schemas)")
     wirings, wiring_problems = wirings_of(overlay)
     found += wiring_problems
-    has_api = {w.service: w.has_api for w in wirings.values()}
     for policy in (
         pods.check(overlay),
         secrets.check(overlay),
         cluster.check(overlay),
-        network.check(
-            overlay,
-            lambda service: has_api.get(service, True),
-            lambda workload: (w := wirings.get(name_of(workload))) is not None and w.reaches_out,
-        ),
+        network.check(overlay, wirings),
         topology.check(overlay, wirings),
         scaling.check(overlay, wirings),
     ):
@@ -47,9 +42,9 @@ def check_overlay(directory: Path, say: Say = lambda _: None, name: str | None =
     return sorted(set(found))
 
 
-def wirings_of(overlay: Overlay) -> tuple[topology.Wirings, list[Violation]]:
+def wirings_of(overlay: Overlay) -> tuple[Wirings, list[Violation]]:
     """What the code makes of each Deployment's settings."""
-    wirings: topology.Wirings = {}
+    wirings: Wirings = {}
     problems: list[Violation] = []
     for deployment in overlay.of_kind("Deployment"):
         service = service_of(deployment)

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 from tools.k8s_check.cluster import autoscalers_of
 from tools.k8s_check.manifests import Obj, Overlay, main_container, name_of, plain_env
-from tools.k8s_check.topology import Wirings, topic_names
+from tools.k8s_check.topology import topic_names
 from tools.k8s_check.violations import Violation, about
+from tools.k8s_check.wiring import Wirings
 from tousu_archive.settings import ArchiveSettings
 
 #: overlays that must run every deployment (but the report issuer) on two replicas or more

@@ -18,9 +18,7 @@ from tools.k8s_check.manifests import (
     service_of,
 )
 from tools.k8s_check.violations import Violation, about
-from tools.k8s_check.wiring import SERVICES, Wiring, channel_names, regime_ids
-
-Wirings = dict[str, Wiring]  # Deployment name -> its wiring
+from tools.k8s_check.wiring import SERVICES, Wirings, channel_names, regime_ids
 
 
 def check(overlay: Overlay, wirings: Wirings) -> Iterator[Violation]:

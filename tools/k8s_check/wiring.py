@@ -49,6 +49,10 @@ class Wiring:
         return [t for topics in self.groups.values() for t in topics]
 
 
+#: Deployment name -> its wiring
+Wirings = dict[str, Wiring]
+
+
 def regime_ids() -> list[str]:
     return list(REGIME_IDS)
 
