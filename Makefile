@@ -20,7 +20,7 @@ BENCH_SERVERS = export TOUSU_PG_PORT=$(BENCH_PG_PORT) TOUSU_PG_FSYNC=on TOUSU_KA
 	trap 'bash scripts/kafka.sh reset; bash scripts/postgres.sh stop' EXIT; \
 	bash scripts/postgres.sh start && bash scripts/kafka.sh start &&
 
-.PHONY: help venv run test eval bench bench-archive train lint kafka-up kafka-down pg-up pg-down clean
+.PHONY: help venv run test eval bench bench-archive train lint k8s-tools k8s-tools-if-possible k8s-check kafka-up kafka-down pg-up pg-down clean
 
 help: ## Show this help
 	@echo "Usage: make <target> [PYTEST_ARGS='-k foo -x']"
@@ -34,7 +34,7 @@ venv: ## Create/update .venv with every workspace package (installs uv if missin
 run: venv ## Start Kafka and every service with demo data; Ctrl-C stops it all
 	bash scripts/run.sh
 
-test: venv ## Run pytest against a real Kafka + PostgreSQL (PYTEST_ARGS=... to pass options)
+test: venv k8s-tools-if-possible ## Run pytest against a real Kafka + PostgreSQL (PYTEST_ARGS=... to pass options)
 	bash scripts/test.sh $(PYTEST_ARGS)
 
 eval: venv ## Triage accuracy, confusion matrices and speed on the corpus test split (bench/, README)
@@ -51,7 +51,17 @@ train: venv ## Refit triage's n-gram model on the corpus train split (after the 
 	uv run python -m tousu_triage.train
 
 lint: venv ## ruff check, ruff format --check, mypy
-	uv run --all-packages ruff check . && uv run --all-packages ruff format --check . && uv run --all-packages mypy shared services channels notifiers cli
+	uv run --all-packages ruff check . && uv run --all-packages ruff format --check . && uv run --all-packages mypy shared services channels notifiers cli tools
+
+k8s-tools: ## Fetch kustomize and the Strimzi and KEDA CRD schemas into .cache/k8s/ (once; needs Go, mvn, java)
+	bash scripts/k8s-tools.sh
+
+# The k8s-check tests need those tools: in CI they fail without them, elsewhere they skip.
+k8s-tools-if-possible:
+	@bash scripts/k8s-tools.sh --quiet || { [ "$${CI:-}" != true ] && echo "k8s-tools: not available here; tests/unit/deploy will skip"; }
+
+k8s-check: venv k8s-tools ## Render every deploy/k8s overlay offline; validate schemas, check policies and Dockerfiles
+	uv run python -m tools.k8s_check
 
 kafka-up: ## Start the local Kafka broker (port: TOUSU_KAFKA_PORT, default 9092)
 	bash scripts/kafka.sh start
