@@ -161,8 +161,10 @@ def _lifespan(rt: Runtime) -> Callable[[Litestar], Any]:
 async def _refuse_until_ready(request: Request[Any, Any, Any]) -> None:
     """Until migrations ran and Kafka answers, the API says so instead of failing half-way.
 
-    And a NUL character in the path or query (no database stores it) is a 400 here.
+    And a NUL character in the path or query (no database stores it) is a 400 here. The
+    request is routed by now: its trace span takes the route's name.
     """
+    tracing.name_by_route(request.scope)
     url = f"{request.url.path}?{request.url.query}"
     if "\x00" in url or "%00" in url:
         raise HTTPException(status_code=400, detail="the URL contains a NUL character")

@@ -280,6 +280,18 @@ def http_tracing_plugin() -> Any | None:
     )
 
 
+def name_by_route(scope: Mapping[str, Any]) -> None:
+    """Once the request is routed, name its server span by the route template
+    (``POST /v1/complaints/{complaint_id}/contact``), not by the ids in the path: one name
+    per route, and no account or case id in span names."""
+    span = trace.get_current_span()
+    template = scope.get("path_template")
+    if template and span.is_recording():
+        route = f"{scope.get('method', '')} {template}"
+        span.update_name(route)
+        span.set_attribute("http.route", route)
+
+
 def _without_query(span: Span, scope: Mapping[str, Any]) -> None:
     """A query string may hold what a clerk searched for (a name, a phone): keep the path only."""
     if not span.is_recording():
