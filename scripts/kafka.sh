@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Single-node Apache Kafka broker (KRaft mode: no ZooKeeper, no Docker) for local dev and tests.
-# Usage: scripts/kafka.sh {fetch|start|stop|status|reset}
+# Usage: scripts/kafka.sh {fetch|start|stop|kill9|status|reset}
 # Env: TOUSU_KAFKA_PORT (9092), TOUSU_KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP (-Xmx768m),
 #      TOUSU_KAFKA_SASL_PORT (port + 100): a second listener that takes SASL/PLAIN credentials
 #      (user tousu-test, password in .cache/kafka/<port>/sasl-password), for the tests of
@@ -140,6 +140,17 @@ cmd_stop() {
   say "stopped ($(elapsed "$t0"))"
 }
 
+cmd_kill9() { # a crash, for the chaos run: SIGKILL, no clean shutdown; `start` recovers the logs
+  lock
+  local p t0
+  p=$(pid) || die "no broker of ours on 127.0.0.1:$PORT to kill"
+  t0=$(now_ms)
+  kill -KILL "$p"
+  while alive "$p"; do sleep 0.05; done
+  rm -f "$PIDFILE"
+  say "killed -9 broker on 127.0.0.1:$PORT (pid $p, gone in $(elapsed "$t0"))"
+}
+
 cmd_status() {
   local p
   if p=$(pid); then say "running on 127.0.0.1:$PORT (pid $p)"; else say "not running on 127.0.0.1:$PORT"; return 3; fi
@@ -152,6 +163,6 @@ cmd_reset() {
 }
 
 case "${1:-}" in
-fetch | start | stop | status | reset) "cmd_$1" ;;
-*) echo "usage: $0 {fetch|start|stop|status|reset}" >&2; exit 2 ;;
+fetch | start | stop | kill9 | status | reset) "cmd_$1" ;;
+*) echo "usage: $0 {fetch|start|stop|kill9|status|reset}" >&2; exit 2 ;;
 esac
