@@ -23,7 +23,7 @@ from tests.integration.harness import Stack, admin_database_url, kafka_bootstrap
 
 ROOT = Path(__file__).resolve().parents[2]
 #: how long a fault may take to recover before the run fails on it
-RECOVERY_TIMEOUT_S = 120
+RECOVERY_TIMEOUT_S = 180
 
 
 @dataclass

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +47,8 @@ class Answers:
     refused_503: int = 0
     no_connection: int = 0  # intake's port closed: the process is down
     no_answer: int = 0  # sent, and the connection dropped or timed out before an answer
-    unexpected: Counter[str] = field(default_factory=Counter)  # e.g. "500: internal error …"
+    #: e.g. "500: internal error …" → how often (a plain dict: dataclasses.asdict miscopies a Counter)
+    unexpected: dict[str, int] = field(default_factory=dict)
 
 
 class LoadGenerator:
@@ -135,7 +135,8 @@ class LoadGenerator:
             return False
         outcome = r.json() if r.status_code in (200, 202) else {}
         if outcome.get("status") not in ACCEPTED:
-            self.answers.unexpected[f"{r.status_code}: {r.text[:120]}"] += 1
+            answer = f"{r.status_code}: {r.text[:120]}"
+            self.answers.unexpected[answer] = self.answers.unexpected.get(answer, 0) + 1
             return 400 <= r.status_code < 500 and r.status_code != 429
         self.answers.accepted += 1
         self.answers.duplicates += outcome["status"] == "duplicate"

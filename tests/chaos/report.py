@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,14 @@ README = ROOT / "README.md"
 BEGIN, END = "<!-- chaos:begin -->", "<!-- chaos:end -->"
 
 
-def machine(postgres_version: str) -> dict[str, Any]:
+def machine(postgres_version: str, loadavg_at_start: float) -> dict[str, Any]:
+    """Where the run ran; the load average says whether other work shared the cores."""
     return {
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "postgres": postgres_version,
         "kafka": kafka_version(),
+        "loadavg_1m_at_start": round(loadavg_at_start, 2),
         "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
     }
 
@@ -37,12 +38,12 @@ def _n(v: int) -> str:
 def rows(r: dict[str, Any]) -> list[Row]:
     """(measure, value, aim, aim met?) for the table and the README."""
     load, t, a = r["load"], r["tallies"], r["answers"]
-    none_aim = "0"
+    zero = "0"
     out: list[Row] = [
         (
             "load",
-            f"{load['rate_per_s']:g} complaints/s for {load['duration_s']:.0f} s "
-            f"({load['tenants']} groups, {load['estates']} estates, {load['regimes']} regimes)",
+            f"{load['rate_per_s']:g}/s for {load['duration_s']:.0f} s; "
+            f"{load['tenants']} groups, {load['estates']} estates, {load['regimes']} regimes",
             "",
             None,
         ),
@@ -53,53 +54,53 @@ def rows(r: dict[str, Any]) -> list[Row]:
             t["sent"] == t["accepted"] == t["archived"],
         ),
         (
-            "intake's answers: taken / 503 / port closed / no answer",
+            "intake: taken / 503 / port closed / no answer",
             f"{_n(a['accepted'])} / {_n(a['refused_503'])} / {_n(a['no_connection'])} / {_n(a['no_answer'])}",
             "",
             None,
         ),
-        (
-            "  taken on a retry as a duplicate (stored, answer lost)",
-            _n(a["duplicates"]),
-            "",
-            None,
-        ),
-        ("  answers neither 2xx nor 503", _n(sum(a["unexpected"].values())), none_aim, not a["unexpected"]),
+        ("  taken on a retry as duplicate (answer lost)", _n(a["duplicates"]), "", None),
+        ("  answers neither 2xx nor 503", _n(sum(a["unexpected"].values())), zero, not a["unexpected"]),
     ]
     for f in r["faults"]:
         out.append(
             (
-                f"{f['name']} at {f['at_s']:.0f} s",
-                f"back {f['back_s']:.1f} s, flowing {f['recovered_s']:.1f} s; "
-                f"{f['clocks_due_during']} clocks due meanwhile",
+                f"{f['name']} (at {f['at_s']:.0f} s)",
+                f"back {f['back_s']:.1f} s, flowing {f['recovered_s']:.1f} s, "
+                f"{f['clocks_due_during']} clocks due",
                 "",
                 None,
             )
         )
+    doubled = t["complaints_with_two_work_orders"], t["timeline_work_orders_twice"]
     out += [
-        ("lost (accepted, not archived)", _n(t["lost"]), none_aim, t["lost"] == 0),
+        ("lost (accepted, not archived)", _n(t["lost"]), zero, t["lost"] == 0),
         (
-            "registered twice / case files no complaint explains",
+            "stored twice / case files unexplained",
             f"{t['registered_twice']} / {t['unknown_case_files']}",
-            none_aim,
+            zero,
             t["registered_twice"] == t["unknown_case_files"] == 0,
         ),
         (
-            "work orders (dispatch) for accepted complaints",
+            "work orders for the accepted complaints",
             f"{_n(t['work_orders'])} for {_n(t['accepted'])}",
             "one each",
             t["work_orders"] == t["accepted"] and t["complaints_with_two_work_orders"] == 0,
         ),
         (
-            "duplicates: second work order / WorkOrderCreated twice / event applied twice",
-            f"{t['complaints_with_two_work_orders']} / {t['timeline_work_orders_twice']} / "
-            f"{t['events_applied_twice']}",
-            none_aim,
-            t["complaints_with_two_work_orders"] + t["timeline_work_orders_twice"] + t["events_applied_twice"]
-            == 0,
+            "work order twice / WorkOrderCreated twice",
+            " / ".join(str(n) for n in doubled),
+            zero,
+            sum(doubled) == 0,
         ),
         (
-            "clocks due / fired once / fired twice / never fired",
+            "events applied twice (case file counts)",
+            _n(t["events_applied_twice"]),
+            zero,
+            t["events_applied_twice"] == 0,
+        ),
+        (
+            "clocks due / fired once / twice / never",
             f"{_n(t['clocks_due'])} / {_n(t['clocks_fired'])} / {t['clocks_fired_twice']} / "
             f"{t['clocks_never_fired']}",
             "all once",
@@ -111,15 +112,10 @@ def rows(r: dict[str, Any]) -> list[Row]:
             "none twice",
             t["warnings_fired_twice"] == 0,
         ),
+        (f"DLQ messages ({t['dlq_topics']} DLQ topics)", _n(t["dlq_messages"]), zero, t["dlq_messages"] == 0),
+        ("outbox rows left unsent", _n(t["unsent_outbox_rows"]), zero, t["unsent_outbox_rows"] == 0),
         (
-            f"DLQ messages ({t['dlq_topics']} dead-letter topics)",
-            _n(t["dlq_messages"]),
-            none_aim,
-            t["dlq_messages"] == 0,
-        ),
-        ("outbox rows left unsent", _n(t["unsent_outbox_rows"]), none_aim, t["unsent_outbox_rows"] == 0),
-        (
-            "wall time: servers up → verdict (stack start-up)",
+            "wall time, servers up → verdict (start-up)",
             f"{r['wall_s']:.0f} s ({r['startup_s']:.0f} s)",
             "≤ 300 s",
             r["wall_s"] <= 300,
@@ -129,7 +125,11 @@ def rows(r: dict[str, Any]) -> list[Row]:
 
 
 def title(r: dict[str, Any]) -> str:
-    return f"Chaos run of {r['measured_at'][:10]}: {len(r['faults'])} faults under load"
+    m = r["machine"]
+    return (
+        f"Chaos run of {r['measured_at'][:10]}: {len(r['faults'])} faults under load "
+        f"({m['cores']} cores, load average {m['loadavg_1m_at_start']} → {m['loadavg_1m_at_end']})"
+    )
 
 
 def publish(r: dict[str, Any]) -> None:
@@ -148,7 +148,3 @@ def _readme(block: str) -> None:
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     README.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}", encoding="utf-8")
-
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    return asdict(obj)
