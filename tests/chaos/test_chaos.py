@@ -136,7 +136,7 @@ async def test_nothing_lost_nothing_doubled_under_chaos(
             "machine": machine(await stack.scalar("intake", "SHOW server_version"), loadavg_at_start),
         }
     )
-    assert problems == []
+    assert not problems, "\n".join(problems)
 
 
 async def _wait_settled(stack: Stack, load: LoadGenerator, clock_end: datetime) -> str | None:
