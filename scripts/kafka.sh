@@ -98,7 +98,7 @@ fail_start() {
 cmd_start() {
   need java "install a JDK 17+ (apt-get install -y default-jdk-headless)"
   lock
-  local p t0 jvm=(java)
+  local p t0 child jvm=(java)
   if p=$(pid); then say "already running on 127.0.0.1:$PORT (pid $p)"; return; fi
   for port in "$PORT" "$CONTROLLER_PORT" "$SASL_PORT"; do
     port_open "$port" && die "127.0.0.1:$port is already in use by another process; pick other ports with TOUSU_KAFKA_PORT / TOUSU_KAFKA_CONTROLLER_PORT / TOUSU_KAFKA_SASL_PORT"
@@ -118,9 +118,12 @@ cmd_start() {
   t0=$(now_ms)
   # setsid: own session, so a Ctrl-C in the calling terminal doesn't hit the broker; 9>&- drops the lock.
   setsid "${jvm[@]}" kafka.Kafka "$DIR/server.properties" </dev/null >"$LOG" 2>&1 9>&- &
-  echo $! >"$PIDFILE"
-  while ! { grep -q "Kafka Server started" "$LOG" && port_open "$PORT"; }; do
-    pid >/dev/null || { rm -f "$PIDFILE"; fail_start "broker exited during startup"; }
+  child=$!
+  echo "$child" >"$PIDFILE"
+  while ! { grep -qs "Kafka Server started" "$LOG" && port_open "$PORT"; }; do
+    # alive, not pid(): on a busy machine the child may not have exec'd java yet (its
+    # command line is still this script's, and the log not even opened)
+    alive "$child" || { rm -f "$PIDFILE"; fail_start "broker exited during startup"; }
     if (($(now_ms) - t0 > 90000)); then cmd_stop >&2; fail_start "broker not up after 90 s, stopped it"; fi
     sleep 0.2
   done
