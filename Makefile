@@ -8,6 +8,11 @@ BENCH_KAFKA_PORT ?= 9094
 BENCH_KAFKA_CONTROLLER_PORT ?= 9095
 BENCH_ARGS ?=
 BENCH_ARCHIVE_ARGS ?=
+# `make chaos` kills its broker and database, so they are its own too (and wiped afterwards).
+CHAOS_PG_PORT ?= 55452
+CHAOS_KAFKA_PORT ?= 9096
+CHAOS_KAFKA_CONTROLLER_PORT ?= 9097
+CHAOS_ARGS ?=
 
 # Where `pip install [--user] uv` puts the uv binary, in case it isn't on PATH yet (appended,
 # so nothing already on PATH, e.g. pyenv's python3 shim, is shadowed).
@@ -20,7 +25,12 @@ BENCH_SERVERS = export TOUSU_PG_PORT=$(BENCH_PG_PORT) TOUSU_PG_FSYNC=on TOUSU_KA
 	trap 'bash scripts/kafka.sh reset; bash scripts/postgres.sh stop' EXIT; \
 	bash scripts/postgres.sh start && bash scripts/kafka.sh start &&
 
-.PHONY: help venv run test eval bench bench-archive train lint k8s-tools k8s-tools-if-possible k8s-check kafka-up kafka-down pg-up pg-down clean
+# the chaos run's own PostgreSQL and Kafka, stopped and deleted when it ends
+CHAOS_SERVERS = export TOUSU_PG_PORT=$(CHAOS_PG_PORT) TOUSU_KAFKA_PORT=$(CHAOS_KAFKA_PORT) \
+	  TOUSU_KAFKA_CONTROLLER_PORT=$(CHAOS_KAFKA_CONTROLLER_PORT) TOUSU_CHAOS_STARTED_AT=$$(date +%s.%N); \
+	trap 'bash scripts/kafka.sh reset; bash scripts/postgres.sh reset' EXIT;
+
+.PHONY: help venv run test chaos eval bench bench-archive train lint k8s-tools k8s-tools-if-possible k8s-check kafka-up kafka-down pg-up pg-down clean
 
 help: ## Show this help
 	@echo "Usage: make <target> [PYTEST_ARGS='-k foo -x']"
@@ -36,6 +46,9 @@ run: venv ## Start Kafka and every service with demo data; Ctrl-C stops it all
 
 test: venv k8s-tools-if-possible ## Run pytest against a real Kafka + PostgreSQL (PYTEST_ARGS=... to pass options)
 	bash scripts/test.sh $(PYTEST_ARGS)
+
+chaos: venv ## kill -9 every service, the broker, and PostgreSQL under load: nothing lost or doubled (~5 min)
+	@$(CHAOS_SERVERS) bash scripts/test.sh tests/chaos -s $(CHAOS_ARGS)
 
 eval: venv ## Triage accuracy, confusion matrices and speed on the corpus test split (bench/, README)
 	uv run python -m tousu_triage.evaluate --split test --write

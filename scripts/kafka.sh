@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Single-node Apache Kafka broker (KRaft mode: no ZooKeeper, no Docker) for local dev and tests.
-# Usage: scripts/kafka.sh {fetch|start|stop|status|reset}
+# Usage: scripts/kafka.sh {fetch|start|stop|kill9|status|reset}
 # Env: TOUSU_KAFKA_PORT (9092), TOUSU_KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP (-Xmx768m),
 #      TOUSU_KAFKA_SASL_PORT (port + 100): a second listener that takes SASL/PLAIN credentials
 #      (user tousu-test, password in .cache/kafka/<port>/sasl-password), for the tests of
@@ -98,7 +98,7 @@ fail_start() {
 cmd_start() {
   need java "install a JDK 17+ (apt-get install -y default-jdk-headless)"
   lock
-  local p t0 jvm=(java)
+  local p t0 child jvm=(java)
   if p=$(pid); then say "already running on 127.0.0.1:$PORT (pid $p)"; return; fi
   for port in "$PORT" "$CONTROLLER_PORT" "$SASL_PORT"; do
     port_open "$port" && die "127.0.0.1:$port is already in use by another process; pick other ports with TOUSU_KAFKA_PORT / TOUSU_KAFKA_CONTROLLER_PORT / TOUSU_KAFKA_SASL_PORT"
@@ -118,9 +118,12 @@ cmd_start() {
   t0=$(now_ms)
   # setsid: own session, so a Ctrl-C in the calling terminal doesn't hit the broker; 9>&- drops the lock.
   setsid "${jvm[@]}" kafka.Kafka "$DIR/server.properties" </dev/null >"$LOG" 2>&1 9>&- &
-  echo $! >"$PIDFILE"
-  while ! { grep -q "Kafka Server started" "$LOG" && port_open "$PORT"; }; do
-    pid >/dev/null || { rm -f "$PIDFILE"; fail_start "broker exited during startup"; }
+  child=$!
+  echo "$child" >"$PIDFILE"
+  while ! { grep -qs "Kafka Server started" "$LOG" && port_open "$PORT"; }; do
+    # alive, not pid(): on a busy machine the child may not have exec'd java yet (its
+    # command line is still this script's, and the log not even opened)
+    alive "$child" || { rm -f "$PIDFILE"; fail_start "broker exited during startup"; }
     if (($(now_ms) - t0 > 90000)); then cmd_stop >&2; fail_start "broker not up after 90 s, stopped it"; fi
     sleep 0.2
   done
@@ -140,6 +143,18 @@ cmd_stop() {
   say "stopped ($(elapsed "$t0"))"
 }
 
+cmd_kill9() { # a crash, for the chaos run: SIGKILL, no clean shutdown; `start` recovers the logs
+  lock
+  local p t0
+  p=$(pid) || die "no broker of ours on 127.0.0.1:$PORT to kill"
+  t0=$(now_ms)
+  kill -KILL "$p"
+  # a JVM's leader thread turns zombie before its other threads let go of the ports
+  while alive "$p" || { port_open "$PORT" && (($(now_ms) - t0 < 10000)); }; do sleep 0.05; done
+  rm -f "$PIDFILE"
+  say "killed -9 broker on 127.0.0.1:$PORT (pid $p, gone in $(elapsed "$t0"))"
+}
+
 cmd_status() {
   local p
   if p=$(pid); then say "running on 127.0.0.1:$PORT (pid $p)"; else say "not running on 127.0.0.1:$PORT"; return 3; fi
@@ -152,6 +167,6 @@ cmd_reset() {
 }
 
 case "${1:-}" in
-fetch | start | stop | status | reset) "cmd_$1" ;;
-*) echo "usage: $0 {fetch|start|stop|status|reset}" >&2; exit 2 ;;
+fetch | start | stop | kill9 | status | reset) "cmd_$1" ;;
+*) echo "usage: $0 {fetch|start|stop|kill9|status|reset}" >&2; exit 2 ;;
 esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL server for tests, from the Debian packages (no Docker).
-# Usage: scripts/postgres.sh {install|start|stop|status|url}
+# Usage: scripts/postgres.sh {install|start|stop|crash|status|url|reset}
 # Env: TOUSU_PG_PORT (55432), TOUSU_PG_DIR (/tmp/tousu-pg-<port>; outside the repo because
 # the postgres user may not be able to traverse the repo's path), TOUSU_PG_FSYNC (off; `on` for
 # benchmarks, so commits cost what they cost on a real server).
@@ -62,6 +62,20 @@ cmd_stop() {
   say "stopped ($(elapsed "$t0"))"
 }
 
+cmd_crash() { # for the chaos run: `-m immediate` kills the server without a checkpoint, as a
+  # crash would; the next start recovers from the WAL
+  running || die "not running on 127.0.0.1:$PORT"
+  local t0; t0=$(now_ms)
+  as_pg "$BIN/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null
+  say "crashed (-m immediate) on 127.0.0.1:$PORT ($(elapsed "$t0"))"
+}
+
+cmd_reset() {
+  cmd_stop
+  rm -rf "$DIR"
+  say "deleted $DIR"
+}
+
 cmd_status() {
   if running; then say "running on 127.0.0.1:$PORT (data: $DATA)"; else say "not running on 127.0.0.1:$PORT"; return 3; fi
 }
@@ -69,6 +83,6 @@ cmd_status() {
 cmd_url() { echo "postgresql://tousu@127.0.0.1:$PORT/postgres"; }
 
 case "${1:-}" in
-install | start | stop | status | url) "cmd_$1" ;;
-*) echo "usage: $0 {install|start|stop|status|url}" >&2; exit 2 ;;
+install | start | stop | crash | status | url | reset) "cmd_$1" ;;
+*) echo "usage: $0 {install|start|stop|crash|status|url|reset}" >&2; exit 2 ;;
 esac

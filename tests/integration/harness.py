@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -24,8 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ulid import ULID
 
 from tests.integration.spans import SpanCollector
+from tousu_cli.dlq import dlq_counts
 from tousu_shared.contracts.case_events import ACTION_EVENTS
 from tousu_shared.identity.local_issuer import issue
+from tousu_shared.kafka_offsets import OffsetReader
+from tousu_shared.settings import ServiceSettings
 
 SERVICES = ("intake", "triage", "dispatch", "sla-monitor", "callback", "archive")
 ADMIN_TOKEN = "integration-admin-token-0123456789"
@@ -177,7 +183,8 @@ class Stack:
             # a deployment of a service shares that service's database (intake's channels do)
             url = extra_env.get("TOUSU_DATABASE_URL") or db_url.render_as_string(hide_password=False)
             if "TOUSU_DATABASE_URL" not in extra_env:
-                self.engines[name] = create_async_engine(url, pool_size=2)
+                # pre-ping: the test's own queries outlive a database restart (the chaos run)
+                self.engines[name] = create_async_engine(url, pool_size=2, pool_pre_ping=True)
             env = {
                 **os.environ,
                 "TOUSU_KAFKA_BOOTSTRAP": kafka_bootstrap(),
@@ -392,10 +399,102 @@ async def all_dispatched(stack: Stack, tenant: str, n: int) -> bool | int:
     return True if got == n else got
 
 
+async def whereabouts(stack: Stack, complaint_id: str) -> str:
+    """How far one complaint got through the services, for a message when it is late."""
+    steps = [
+        ("intake", "SELECT count(*) FROM intake_complaints WHERE complaint_id = :c", "stored"),
+        ("triage", "SELECT count(*) FROM triage_results WHERE complaint_id = :c", "triaged"),
+        ("dispatch", "SELECT count(*) FROM work_orders WHERE complaint_id = :c", "work order"),
+        ("archive", "SELECT count(*) FROM case_events WHERE complaint_id = :c", "events filed"),
+    ]
+    found = []
+    for service, sql, what in steps:
+        try:
+            found.append(f"{service}: {await stack.scalar(service, sql, c=complaint_id)} {what}")
+        except Exception as exc:  # a database restarting: say so, and go on
+            found.append(f"{service}: {type(exc).__name__}")
+    return ", ".join(found)
+
+
 async def outbox_rows(stack: Stack, service: str, tenant: str, *, dlq_only: bool) -> int:
     """Outbox rows of ``service`` that carry an event of ``tenant`` (only DLQ ones if asked)."""
     sql = _MENTIONING + (" AND topic LIKE '%.dlq'" if dlq_only else "")
     return int(await stack.scalar(service, sql, t=f'"tenant_id":"{tenant}"'))
+
+
+async def unsent_outbox_rows(stack: Stack, *, dlq_only: bool = False) -> dict[str, int]:
+    """Per service database: outbox rows its relay has not published yet (only DLQ ones if asked)."""
+    sql = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+    sql += " AND topic LIKE '%.dlq'" if dlq_only else ""
+    return {service: int(await stack.scalar(service, sql)) for service in stack.engines}
+
+
+def _broker_settings(stack: Stack) -> ServiceSettings:
+    return ServiceSettings(kafka_bootstrap=kafka_bootstrap(), topic_prefix=stack.topic_prefix)
+
+
+async def dlq_messages(stack: Stack) -> dict[str, int]:
+    """Every dead-letter topic of the stack's prefix and how many messages it holds (as
+    ``tousu dlq list`` counts them)."""
+    return await dlq_counts(_broker_settings(stack))
+
+
+async def consumer_lag(stack: Stack) -> dict[str, int]:
+    """Per consumer group of the stack: records on its topics it has not committed yet."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap())
+    await admin.start()
+    try:
+        groups = [g[0] for g in await admin.list_consumer_groups() if g[0].startswith(stack.topic_prefix)]
+        committed = {g: await admin.list_consumer_group_offsets(g) for g in groups}
+    finally:
+        await admin.close()
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap(), group_id=None)
+    await consumer.start()
+    try:
+        lag: dict[str, int] = {}
+        for group, offsets in committed.items():
+            ends = await consumer.end_offsets(list(offsets)) if offsets else {}
+            lag[group] = sum(ends[tp] - meta.offset for tp, meta in offsets.items())
+        return lag
+    finally:
+        await consumer.stop()
+
+
+async def read_events(stack: Stack, topic: str, expect: int = 0) -> dict[str, dict[str, Any]]:
+    """Every event on ``topic`` by event id (a message the relay sent again carries the same
+    id, so it counts once): all the topic held when called, at least ``expect`` events, and
+    then whatever a few more polls bring."""
+    reader = OffsetReader(kafka_bootstrap(), {})
+    await reader.start()
+    try:
+        found = await reader.partitions([topic])
+    finally:
+        await reader.close()
+    parts = [TopicPartition(topic, p) for p in found.get(topic, [])]
+    assert parts, f"no topic {topic} on the broker"
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap(), enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    events: dict[str, dict[str, Any]] = {}
+    try:
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        idle = 0
+
+        async def behind() -> bool:
+            return any([await consumer.position(p) < ends[p] for p in parts])
+
+        async with asyncio.timeout(180):
+            while idle < 4 or len(events) < expect or await behind():
+                batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+                records = [r for rs in batch.values() for r in rs]
+                idle = 0 if records else idle + 1
+                for r in records:
+                    event = orjson.loads(r.value)
+                    events[event["event_id"]] = event
+    finally:
+        await consumer.stop()
+    return events
 
 
 #: events that only a person's (or the operator's) act produces, and that the act's audit

@@ -19,12 +19,11 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import orjson
 import pytest
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
-from tests.integration.harness import Stack, kafka_bootstrap, running_stack, wait_until
+from tests.integration.harness import Stack, kafka_bootstrap, read_events, running_stack, wait_until
 from tousu_shared.clock import FileClock
 from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.contracts.events import Channel, ComplaintTriaged
@@ -74,7 +73,8 @@ async def test_each_clock_fires_once_across_replicas_and_a_kill(replicas: tuple[
     assert at_kill < CASES, "the kill came after all the firing: nothing was tested"
 
     await wait_until(lambda: _count(stack, fired, CASES), 300, "every case fired")
-    events = await _read_sla_events(stack, expect=CASES * 4)  # started ×2, warning, breach per case
+    # started ×2, warning, breach per case
+    events = await read_events(stack, f"{stack.topic_prefix}sla.events", expect=CASES * 4)
     firings = Counter((e["complaint_id"], e["type"], e["payload"]["clock"]) for e in events.values())
     for kind in ("ClockWarning", "ClockBreached"):
         per_case = Counter(firings[(c, kind, "registration")] for c in ids)
@@ -121,29 +121,3 @@ async def _produce_triaged(stack: Stack, n: int) -> list[str]:
 async def _count(stack: Stack, sql: str, want: int, **params: object) -> bool | int:
     got = int(await stack.scalar("sla-monitor", sql, t=TENANT, **params))
     return True if got >= want else got
-
-
-async def _read_sla_events(stack: Stack, expect: int) -> dict[str, dict[str, object]]:
-    """Every event on sla.events by event id (a re-sent message counts once: same id)."""
-    consumer = AIOKafkaConsumer(
-        f"{stack.topic_prefix}sla.events",
-        bootstrap_servers=kafka_bootstrap(),
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    await consumer.start()
-    events: dict[str, dict[str, object]] = {}
-    idle = 0
-    try:
-        async with asyncio.timeout(180):
-            while len(events) < expect or idle < 4:  # then a little longer: anything extra?
-                batch = await consumer.getmany(timeout_ms=500, max_records=5000)
-                records = [r for rs in batch.values() for r in rs]
-                idle = 0 if records else idle + 1
-                for r in records:
-                    event = orjson.loads(r.value)
-                    events[event["event_id"]] = event
-    finally:
-        await consumer.stop()
-    return events

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, select
 
@@ -22,7 +22,7 @@ from tousu_shared.contracts.events import WorkOrderCreated
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.db.engine import make_engine, make_sessionmaker
 from tousu_shared.delivery.consumer import BatchProcessor, HandlerContext
-from tousu_shared.delivery.errors import PermanentError
+from tousu_shared.delivery.errors import PermanentError, is_transient
 from tousu_shared.delivery.relay import OutboxRelay
 from tousu_shared.delivery.tables import EstateTenant, OutboxMessage, ProcessedEvent
 
@@ -344,3 +344,26 @@ async def test_a_binding_of_a_rolled_back_batch_is_forgotten(
     away = False
     # the estate was never bound, in the database or in this process: its real group may name it
     assert (await consumer.process([record(event_of("c2", "t2", "e9"), 1)])).applied == 1
+
+
+class _ServerSaid(Exception):
+    """What asyncpg's errors carry through SQLAlchemy: the server's SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "transient"),
+    [
+        ("57P03", True),  # the database system is starting up (recovering after a crash)
+        ("57P01", True),  # terminating connection due to administrator command
+        ("08006", True),  # connection failure
+        ("53300", True),  # too many connections
+        ("23505", False),  # a unique key: this message's fault
+        ("22P02", False),  # a bad value: this message's fault
+    ],
+)
+def test_the_server_away_is_transient_a_bad_statement_is_not(sqlstate: str, transient: bool) -> None:
+    assert is_transient(DBAPIError("SELECT 1", {}, _ServerSaid(sqlstate))) is transient

@@ -32,6 +32,7 @@ from tousu_shared.clock import Clock, clock_from
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.db.engine import make_engine, make_sessionmaker
 from tousu_shared.delivery.consumer import Handler
+from tousu_shared.delivery.errors import is_transient
 from tousu_shared.delivery.relay import OutboxRelay
 from tousu_shared.identity.web import Identity
 from tousu_shared.kafka_auth import kafka_security
@@ -208,7 +209,16 @@ async def ready(request: Request[Any, Any, Any]) -> dict[str, str]:
 
 
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """A bug or an outage: log it, and tell the client plainly; transactions were rolled back."""
+    """A bug or an outage: tell the client plainly. The database (or network) being away is
+    an outage: 503 with Retry-After, so a channel knows to send the same message again (its
+    idempotency key makes that safe); anything else is a bug: logged, 500."""
+    if is_transient(exc):
+        log.warning("refused: the database is not answering", path=request.url.path, error=type(exc).__name__)
+        return Response(
+            {"status_code": 503, "detail": "the database is not answering; retry later"},
+            status_code=HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "2"},
+        )
     log.exception("unhandled error", path=request.url.path)
     return Response(
         {"status_code": 500, "detail": "internal error; nothing was saved"},
