@@ -205,7 +205,7 @@ class Stack:
             self.services[name].start()
         await asyncio.gather(*(self.wait_ready(n) for n in names))
 
-    async def wait_ready(self, name: str, timeout: float = 90) -> None:
+    async def wait_ready(self, name: str, timeout: float = 180) -> None:
         svc = self.services[name]
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=2) as client:
