@@ -46,7 +46,8 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
             _add_trace_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.dict_tracebacks,
+            # JSON gets the traceback as data; the console renderer formats exc_info itself
+            *([structlog.processors.dict_tracebacks] if json else []),
             _mask_pii,
             renderer,
         ],
