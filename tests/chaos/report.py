@@ -100,6 +100,12 @@ def rows(r: dict[str, Any]) -> list[Row]:
             t["events_applied_twice"] == 0,
         ),
         (
+            "  events delivered again and skipped",
+            _n(t["redeliveries_dropped"]),
+            "some",
+            t["redeliveries_dropped"] > 0,
+        ),
+        (
             "clocks due / fired once / twice / never",
             f"{_n(t['clocks_due'])} / {_n(t['clocks_fired'])} / {t['clocks_fired_twice']} / "
             f"{t['clocks_never_fired']}",
