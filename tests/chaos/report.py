@@ -99,12 +99,7 @@ def rows(r: dict[str, Any]) -> list[Row]:
             zero,
             t["events_applied_twice"] == 0,
         ),
-        (
-            "  events delivered again and skipped",
-            _n(t["redeliveries_dropped"]),
-            "some",
-            t["redeliveries_dropped"] > 0,
-        ),
+        ("  events delivered again and skipped", _n(t["redeliveries_dropped"]), "", None),
         (
             "clocks due / fired once / twice / never",
             f"{_n(t['clocks_due'])} / {_n(t['clocks_fired'])} / {t['clocks_fired_twice']} / "
