@@ -52,7 +52,7 @@ class Tallies:
     unsent_outbox_rows: int = 0
     unsent_dlq_rows: int = 0
     #: events consumers got again and skipped (reported, not required: whether a kill lands
-    #: between a commit and its acknowledgement is chance; 12 to 105 in the runs so far)
+    #: between a commit and its acknowledgement is chance; 12 to 220 in the runs so far)
     redeliveries_dropped: int = 0
 
 
