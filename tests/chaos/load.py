@@ -143,6 +143,6 @@ class LoadGenerator:
         s.complaint_id, s.accepted_at = outcome["complaint_id"], time.monotonic()
         return True
 
-    def first_accepted_after(self, instant: float) -> Submission | None:
-        """The first complaint offered after ``instant`` that intake took (for "flowing again")."""
-        return next((s for s in self.submissions if s.offered_at > instant and s.complaint_id), None)
+    def accepted_after(self, instant: float) -> list[Submission]:
+        """The complaints offered after ``instant`` that intake took so far, oldest first."""
+        return [s for s in self.submissions if s.offered_at > instant and s.complaint_id]

@@ -99,6 +99,7 @@ def rows(r: dict[str, Any]) -> list[Row]:
             zero,
             t["events_applied_twice"] == 0,
         ),
+        ("  events delivered again and skipped", _n(t["redeliveries_dropped"]), "", None),
         (
             "clocks due / fired once / twice / never",
             f"{_n(t['clocks_due'])} / {_n(t['clocks_fired'])} / {t['clocks_fired_twice']} / "
@@ -113,7 +114,12 @@ def rows(r: dict[str, Any]) -> list[Row]:
             t["warnings_fired_twice"] == 0,
         ),
         (f"DLQ messages ({t['dlq_topics']} DLQ topics)", _n(t["dlq_messages"]), zero, t["dlq_messages"] == 0),
-        ("outbox rows left unsent", _n(t["unsent_outbox_rows"]), zero, t["unsent_outbox_rows"] == 0),
+        (
+            "outbox rows left unsent (of them for a DLQ)",
+            f"{_n(t['unsent_outbox_rows'])} ({_n(t['unsent_dlq_rows'])})",
+            zero,
+            t["unsent_outbox_rows"] == 0,
+        ),
         (
             "wall time, servers up → verdict (start-up)",
             f"{r['wall_s']:.0f} s ({r['startup_s']:.0f} s)",

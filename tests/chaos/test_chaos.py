@@ -83,8 +83,8 @@ async def test_nothing_lost_nothing_doubled_under_chaos(
     stack, lapse = chaos_stack
     startup_s, loadavg_at_start = time.time() - started, os.getloadavg()[0]
     say(f"stack of {len(SERVICES)} services up ({startup_s:.0f} s after the servers started)")
-    for tenant, estates in GROUPS.items():
-        await add_tenant(stack, tenant, estates)
+    for tenant, group in GROUPS.items():
+        await add_tenant(stack, tenant, group)
     estates = [(tenant, estate) for tenant, group in GROUPS.items() for estate in group]
     load = LoadGenerator(stack, estates, RATE)
     chaos = Chaos(stack, load)

@@ -56,8 +56,8 @@ def require_servers() -> None:
             socket.create_connection((host, int(port)), timeout=3).close()
         except OSError as exc:
             raise RuntimeError(
-                f"{what} is not answering on {host_port} ({exc}). Run the suite with `make test`, "
-                "which starts a real broker and database."
+                f"{what} is not answering on {host_port} ({exc}). Run the suite with `make test` "
+                "(tests/chaos with `make chaos`), which starts a real broker and database."
             ) from None
 
 
