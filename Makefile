@@ -8,6 +8,7 @@ BENCH_KAFKA_PORT ?= 9094
 BENCH_KAFKA_CONTROLLER_PORT ?= 9095
 BENCH_ARGS ?=
 BENCH_ARCHIVE_ARGS ?=
+BENCH_E2E_ARGS ?=
 # `make chaos` kills its broker and database, so they are its own too (and wiped afterwards).
 CHAOS_PG_PORT ?= 55452
 CHAOS_KAFKA_PORT ?= 9096
@@ -30,7 +31,7 @@ CHAOS_SERVERS = export TOUSU_PG_PORT=$(CHAOS_PG_PORT) TOUSU_KAFKA_PORT=$(CHAOS_K
 	  TOUSU_KAFKA_CONTROLLER_PORT=$(CHAOS_KAFKA_CONTROLLER_PORT) TOUSU_CHAOS_STARTED_AT=$$(date +%s.%N); \
 	trap 'bash scripts/kafka.sh reset; bash scripts/postgres.sh reset' EXIT;
 
-.PHONY: help venv run test chaos eval bench bench-archive train lint k8s-tools k8s-tools-if-possible k8s-check kafka-up kafka-down pg-up pg-down clean
+.PHONY: help venv run test chaos eval bench bench-e2e bench-archive train lint k8s-tools k8s-tools-if-possible k8s-check kafka-up kafka-down pg-up pg-down clean
 
 help: ## Show this help
 	@echo "Usage: make <target> [PYTEST_ARGS='-k foo -x']"
@@ -53,9 +54,14 @@ chaos: venv ## kill -9 every service, the broker, and PostgreSQL under load: not
 eval: venv ## Triage accuracy, confusion matrices and speed on the corpus test split (bench/, README)
 	uv run python -m tousu_triage.evaluate --split test --write
 
-bench: venv ## SLA monitor at 1,000,000 open clocks, archive case list over 1,000,000 cases; bench/results.json (~14 min)
+bench: venv ## Every benchmark: end to end vs raw Kafka, intake, triage, SLA monitor, archive; bench/results.json, README (~25 min)
 	@$(BENCH_SERVERS) \
-	uv run python bench/sla_monitor.py $(BENCH_ARGS) && uv run python bench/archive_query.py $(BENCH_ARCHIVE_ARGS)
+	uv run python bench/e2e.py $(BENCH_E2E_ARGS) && uv run python bench/triage_speed.py && \
+	uv run python bench/sla_monitor.py $(BENCH_ARGS) && uv run python bench/archive_query.py $(BENCH_ARCHIVE_ARGS) && \
+	uv run python bench/summary.py --readme
+
+bench-e2e: venv ## Only end to end, intake and the raw-Kafka baseline (~8 min)
+	@$(BENCH_SERVERS) uv run python bench/e2e.py $(BENCH_E2E_ARGS) && uv run python bench/summary.py
 
 bench-archive: venv ## Only the archive case list over 1,000,000 cases (~4 min)
 	@$(BENCH_SERVERS) uv run python bench/archive_query.py $(BENCH_ARCHIVE_ARGS)

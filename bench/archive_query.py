@@ -30,6 +30,7 @@ import httpx
 import sla_report as report
 from sla_process import Monitor
 from sqlalchemy.ext.asyncio import create_async_engine
+from stats import percentile
 
 from tousu_archive.search import grams
 from tousu_shared.db.migrate import upgrade
@@ -214,7 +215,7 @@ async def measure(port: int, data_dir: Path, repeat: int, room: str) -> dict[str
 
 
 def ms(values: list[float], p: float) -> float:
-    value = report.percentile(values, p)
+    value = percentile(values, p)
     assert value is not None
     return round(value, 1)
 
@@ -264,9 +265,7 @@ async def main() -> None:
     }
     conn = await asyncpg.connect(args.pg)
     try:
-        facts = await report.machine(conn)
-        # read as the queries ended; the SLA run's own figure stays
-        facts["loadavg_1m_archive_end"] = facts.pop("loadavg_1m_at_sla_start")
+        facts = await report.machine(conn, "archive_end")  # read as the queries ended
         data = report.write_results(args.results, results, facts)
     finally:
         await conn.close()

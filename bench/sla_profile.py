@@ -88,7 +88,8 @@ def buckets(raw: Path) -> tuple[int, list[tuple[str, int]]]:
     return total, counts.most_common()
 
 
-def summary(raw: Path, top: int = 25) -> str:
+def summary(raw: Path, top: int = 25, what: str = "the monitor's CPU during the steady window") -> str:
+    """Where the CPU went: by part (the monitor's parts; only for it), inclusive and own."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
@@ -104,8 +105,11 @@ def summary(raw: Path, top: int = 25) -> str:
         own[frames[-1]] += n
         for name in set(frames):
             inclusive[name] += n
-    lines = [f"{total} samples (50/s) of the monitor's CPU during the steady window", "", "by part:"]
-    lines += [f"  {100 * n / total:5.1f} %  {name}" for name, n in buckets(raw)[1]]
+    if not total:
+        return f"no samples of {what}"
+    lines = [f"{total} samples (50/s) of {what}"]
+    if "monitor" in what:
+        lines += ["", "by part:"] + [f"  {100 * n / total:5.1f} %  {name}" for name, n in buckets(raw)[1]]
     lines += ["", "inclusive:"]
     shown = [(k, n) for k, n in inclusive.most_common() if not any(w in k for w in _WRAPPERS)][:top]
     lines += [f"  {100 * n / total:5.1f} %  {name}" for name, n in shown]

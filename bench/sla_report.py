@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 from rich.console import Console
 from rich.table import Table
+from stats import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the issue's aims: p99 lateness ≤ 1 s at 1,000 firings/s, monitor RSS ≤ 300 MB
@@ -33,15 +34,6 @@ SELECT warned_at AS due, pg_xact_commit_timestamp(xmin) AS committed
   FROM sla_clock_runs
  WHERE name = 'registration' AND warned_at >= $1 AND warned_at < $2
 """
-
-
-def percentile(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile (p in 0..100) of ``values``; None when empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * p // 100))  # ceil(n·p/100)
-    return ordered[int(rank) - 1]
 
 
 @dataclass
@@ -99,7 +91,8 @@ def _memory_gib() -> float | None:
     return None
 
 
-async def machine(conn: asyncpg.Connection) -> dict[str, Any]:
+async def machine(conn: asyncpg.Connection, moment: str = "at_sla_start") -> dict[str, Any]:
+    """The machine and servers a bench ran on; the load average is read now, named ``moment``."""
     return {
         "cores": os.cpu_count(),
         "cpu": _cpu_model(),
@@ -109,7 +102,7 @@ async def machine(conn: asyncpg.Connection) -> dict[str, Any]:
         "postgres_fsync": await conn.fetchval("SHOW fsync"),
         "kafka": kafka_version(),
         "os": platform.platform(),
-        "loadavg_1m_at_sla_start": round(os.getloadavg()[0], 2),
+        f"loadavg_1m_{moment}": round(os.getloadavg()[0], 2),
     }
 
 
