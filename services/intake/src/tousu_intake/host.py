@@ -6,11 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
-
 from tousu_channels import ChannelAdapter, ChannelError, available_channels, load_adapter
+from tousu_intake.domain.rate_limit import SlidingWindowLimiter
 from tousu_intake.registration import Limits, Registrar
 from tousu_intake.settings import IntakeSettings
 from tousu_intake.vault import Vault, VaultError, vault_from_settings
@@ -24,13 +21,11 @@ class ChannelHost:
     vault: Vault
     registrar: Registrar
     default_rate: int
-    _limiter: MovingWindowRateLimiter = field(
-        default_factory=lambda: MovingWindowRateLimiter(MemoryStorage())
-    )
+    _limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
 
     def allow(self, channel: str, account: str, per_minute: int | None) -> bool:
-        """Moving-window rate limit per account, per replica."""
-        return self._limiter.hit(RateLimitItemPerMinute(per_minute or self.default_rate), channel, account)
+        """Sliding-window rate limit per account, per replica."""
+        return self._limiter.hit(f"{channel}/{account}", per_minute or self.default_rate)
 
 
 def setup_host(rt: Runtime) -> None:
