@@ -6,9 +6,14 @@ For one batch of records, in one database transaction:
 2. skip records whose ``event_id`` this consumer has already applied;
 3. refuse an event naming an estate under another group than the one it belongs to
    (``tenancy.py``) straight to ``<topic>.dlq``, before its handler runs;
-4. apply each new event in its own SAVEPOINT, retrying up to ``max_attempts``;
-   an event that still fails goes to ``<topic>.dlq`` with the error;
+4. apply each new event; an event that fails goes to ``<topic>.dlq`` with the error;
 5. record every ``event_id`` in ``processed_events``.
+
+Step 4 is optimistic: the batch's handlers run one after another in the one transaction,
+and its rows are flushed together at the end (one multi-row INSERT per table). If anything
+in it fails, the transaction is rolled back and the batch is applied again carefully: each
+event in its own SAVEPOINT, flushed there, retried up to ``max_attempts``, and dead-lettered
+alone if it still fails. Failures are rare, so most batches cost no SAVEPOINT round trips.
 
 DLQ messages are written through the outbox, so they are as atomic as the state change.
 The Kafka offset is committed by the caller only after this transaction commits; if the
@@ -72,6 +77,16 @@ class HandlerContext:
 Handler = Callable[[HandlerContext, Envelope], Awaitable[None]]
 
 
+class _ApplyCarefully(Exception):
+    """Something in an optimistic batch failed: roll it back and apply it event by event.
+    A handler's :class:`PermanentError` is kept, so the careful pass dead-letters that
+    event without running its handler again."""
+
+    def __init__(self, reason: str, event_id: str | None = None, permanent: PermanentError | None = None):
+        super().__init__(reason)
+        self.event_id, self.permanent = event_id, permanent
+
+
 @dataclass
 class BatchResult:
     applied: int = 0
@@ -101,6 +116,7 @@ class BatchProcessor:
         self._retry_delay = retry_delay_seconds
         self._on_committed = on_committed
         self._tenancy = TenancyCheck()
+        self._known_permanent: dict[str, PermanentError] = {}  # from the optimistic pass
 
     async def process_or_isolate(self, records: Sequence[Record]) -> BatchResult:
         """Process the batch; if it fails for a reason that is not the infrastructure's
@@ -131,14 +147,24 @@ class BatchProcessor:
 
     async def process(self, records: Sequence[Record]) -> BatchResult:
         try:
-            result = await self._process(records)
+            try:
+                result = await self._process(records, careful=False)
+            except _ApplyCarefully as exc:
+                self._tenancy.rolled_back()
+                log.info("batch applied again event by event", consumer=self.consumer, reason=str(exc))
+                if exc.event_id and exc.permanent:
+                    self._known_permanent[exc.event_id] = exc.permanent
+                try:
+                    result = await self._process(records, careful=True)
+                finally:
+                    self._known_permanent.clear()
         except BaseException:
             self._tenancy.rolled_back()
             raise
         self._tenancy.committed()
         return result
 
-    async def _process(self, records: Sequence[Record]) -> BatchResult:
+    async def _process(self, records: Sequence[Record], *, careful: bool) -> BatchResult:
         started = time.perf_counter()
         decoded = [_decode(r) for r in records]
         keys = [self._key(r, env) for r, env, _ in decoded]
@@ -152,11 +178,13 @@ class BatchProcessor:
                         result.duplicates += 1
                         continue
                     done.add(key)  # the relay may resend an event within one batch
-                    if await self._take(session, record, envelope, error, now):
+                    if await self._take(session, record, envelope, error, now, careful=careful):
                         result.applied += 1
                     else:
                         result.dead_lettered += 1
                     session.add(ProcessedEvent(consumer=self.consumer, event_id=key, processed_at=now))
+                if not careful:
+                    await _flush_or_apply_carefully(session)
         crash_point("consumer-after-commit")
         if result.duplicates:
             log.info("skipped already-processed events", consumer=self.consumer, duplicates=result.duplicates)
@@ -184,6 +212,8 @@ class BatchProcessor:
         envelope: Envelope | None,
         error: BaseException | None,
         now: datetime,
+        *,
+        careful: bool,
     ) -> bool:
         """Apply one new record, or dead-letter it; True if it was applied."""
         attributes: dict[str, str | int] = {
@@ -192,17 +222,25 @@ class BatchProcessor:
         }
         if envelope is not None:
             attributes |= {"tousu.event_type": envelope.type, "tousu.complaint_id": envelope.complaint_id}
+        redo: _ApplyCarefully | None = None
         with process_span(self.consumer, record.topic, record_headers(record.headers), attributes) as span:
             failure, attempts = error, 1
             if envelope is not None:
                 failure = await self._tenancy.check(session, envelope)
-                if failure is None:
+                if failure is None and not careful:
+                    try:
+                        await self._apply_optimistically(session, record, envelope)
+                    except _ApplyCarefully as exc:  # not this span's error: the careful pass decides
+                        span.add_event("rolled back; applied again event by event", {"reason": str(exc)})
+                        redo = exc
+                elif failure is None:
                     failure, attempts = await self._apply(session, record, envelope)
-            if failure is None:
-                return True
-            mark_failed(span, f"dead-lettered: {type(failure).__name__}")
-            self._dead_letter(session, record, failure, attempts, now)
-            return False
+            if failure is not None:
+                mark_failed(span, f"dead-lettered: {type(failure).__name__}")
+                self._dead_letter(session, record, failure, attempts, now)
+        if redo is not None:
+            raise redo
+        return failure is None
 
     def _count(self, result: BatchResult, seconds: float) -> None:
         CONSUMER_BATCH_SECONDS.labels(self.consumer).observe(seconds)
@@ -238,9 +276,21 @@ class BatchProcessor:
         )
         return set(rows)
 
+    async def _apply_optimistically(self, session: AsyncSession, record: Record, envelope: Envelope) -> None:
+        try:
+            await self._handler(HandlerContext(session, self._clock, self._topics, record.topic), envelope)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            permanent = exc if isinstance(exc, PermanentError) else None
+            reason = f"{envelope.type} {envelope.event_id}: {type(exc).__name__}"
+            raise _ApplyCarefully(reason, envelope.event_id, permanent) from exc
+
     async def _apply(
         self, session: AsyncSession, record: Record, envelope: Envelope
     ) -> tuple[BaseException | None, int]:
+        if known := self._known_permanent.get(envelope.event_id):
+            return known, 1
         ctx = HandlerContext(session, self._clock, self._topics, record.topic)
         last: BaseException | None = None
         for attempt in range(1, self._max_attempts + 1):
@@ -294,6 +344,15 @@ class BatchProcessor:
             offset=record.offset,
             error=headers["tousu-dlq-error"],
         )
+
+
+async def _flush_or_apply_carefully(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        raise _ApplyCarefully(f"the batch's flush: {type(exc).__name__}") from exc
 
 
 def _decode(record: Record) -> tuple[Record, Envelope | None, EnvelopeError | None]:
