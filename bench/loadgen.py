@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 from stats import rounded
 
 TEXTS = (
@@ -77,10 +77,10 @@ class Tally:
 class Channel:
     """Builds bodies and posts them, counting what comes back."""
 
-    def __init__(self, args: argparse.Namespace, client: httpx.AsyncClient, tally: Tally) -> None:
+    def __init__(self, args: argparse.Namespace, client: aiohttp.ClientSession, tally: Tally) -> None:
         self.args, self.client, self.tally = args, client, tally
         self.estates = args.estates.split(",")
-        self.path = f"/v1/channels/http/{args.account}"
+        self.url = f"{args.url}/v1/channels/http/{args.account}"
         self.headers = {"authorization": f"Bearer {args.secret}", "content-type": "application/json"}
         self.n = args.first
 
@@ -101,16 +101,17 @@ class Channel:
         payload = items[0] if len(items) == 1 else items
         self.tally.requests += 1
         try:
-            r = await self.client.post(self.path, content=json.dumps(payload), headers=self.headers)
-        except httpx.HTTPError as exc:
+            async with self.client.post(self.url, data=json.dumps(payload), headers=self.headers) as r:
+                body = await r.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
             self.tally.error(type(exc).__name__)
             return
         now_mono, now_wall = time.monotonic(), time.time()
-        if r.status_code not in (200, 202):
-            self.tally.error(f"{r.status_code}: {r.text[:100]}")
+        if r.status not in (200, 202):
+            self.tally.error(f"{r.status}: {body[:100].decode(errors='replace')}")
             return
         self.tally.latencies_ms.append((now_mono - since) * 1000)
-        answer = r.json()
+        answer = json.loads(body)
         for outcome in answer.get("outcomes", [answer]):
             status = str(outcome.get("status"))
             self.tally.statuses[status] = self.tally.statuses.get(status, 0) + 1
@@ -142,11 +143,12 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _args(argv)
     tally = Tally()
     # idle connections are dropped before the server's keep-alive (uvicorn: 5 s) would close
-    # them under a request in flight: a ReadError of the bench's making, not intake's
-    limits = httpx.Limits(
-        max_connections=256 if args.mode == "rate" else args.concurrency, keepalive_expiry=2
+    # them under a request in flight: an error of the bench's making, not intake's
+    connector = aiohttp.TCPConnector(
+        limit=256 if args.mode == "rate" else args.concurrency, keepalive_timeout=2
     )
-    async with httpx.AsyncClient(base_url=args.url, timeout=30, limits=limits) as client:
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
         channel = Channel(args, client, tally)
         started, cpu0 = time.monotonic(), time.process_time()
         if args.mode == "rate":
