@@ -183,54 +183,57 @@ def _lg(*options: object) -> list[str]:
     return [str(o) for o in options]
 
 
+class Phases:
+    """Load generator runs one after another, each numbering its complaints after the last's,
+    each followed by the drain: until archive has everything through."""
+
+    def __init__(self, stack: Stack, args: argparse.Namespace) -> None:
+        self.stack, self.args, self.total = stack, args, 0
+
+    async def run(self, name: str, label: str, *options: object) -> tuple[dict[str, Any], float]:
+        """The load generator's summary, and the instant all its complaints were through."""
+        summary = await loadgen(self.stack, self.args, name, *_lg(*options), first=self.total)
+        self.total += len(summary["accepted"])
+        return summary, await drain(self.stack, self.args, self.total, label)
+
+
 async def phases(stack: Stack, args: argparse.Namespace, cpu: Cpu) -> dict[str, Any]:
     """Warm-up, 200/s, intake saturation, end to end at saturation; the raw figures."""
     out: dict[str, Any] = {}
-    warm = await loadgen(stack, args, "warmup", *_lg("--mode", "rate", "--rate", 50, "--seconds", 4))
-    total = len(warm["accepted"])
-    await drain(stack, args, total, "warm-up")
+    run = Phases(stack, args)
+    await run.run("warmup", "warm-up", "--mode", "rate", "--rate", 50, "--seconds", 4)
 
     print(f"e2e: {args.rate:.0f} complaints/s for {args.rate_seconds:.0f} s…", flush=True)
     c0 = cpu.read()
-    out["rate"] = await loadgen(
-        stack,
-        args,
-        "rate",
-        *_lg("--mode", "rate", "--rate", args.rate, "--seconds", args.rate_seconds),
-        first=total,
+    out["rate"], _ = await run.run(
+        "rate", "at rate", "--mode", "rate", "--rate", args.rate, "--seconds", args.rate_seconds
     )
-    total += len(out["rate"]["accepted"])
     out["cpu_pct_at_rate"] = Cpu.pct(c0, cpu.read())
-    await drain(stack, args, total, "at rate")
-    out["announced"] = await measure.work_orders_announced(
-        kafka_bootstrap(), Topics(stack.topic_prefix).workorders
-    )
+    workorders = Topics(stack.topic_prefix).workorders
+    out["announced"] = await measure.work_orders_announced(kafka_bootstrap(), workorders)
 
     n, secs = args.saturate_concurrency, args.saturate_seconds
     print(f"e2e: intake at saturation, {n} channels, {secs:.0f} s…", flush=True)
-    out["saturate"] = await loadgen(
-        stack,
-        args,
-        "saturate",
-        *_lg("--mode", "saturate", "--concurrency", n, "--seconds", secs),
-        first=total,
+    out["saturate"], _ = await run.run(
+        "saturate", "after intake saturation", "--mode", "saturate", "--concurrency", n, "--seconds", secs
     )
-    total += len(out["saturate"]["accepted"])
-    await drain(stack, args, total, "after intake saturation")
 
     n, secs = args.e2e_concurrency, args.e2e_seconds
     print(f"e2e: end to end, {n} channels × {args.batch} complaints a request, {secs:.0f} s…", flush=True)
     spies = _profile(stack, secs, args.workdir) if args.profile else {}
     c0, out["first_sent"] = cpu.read(), time.time()
-    out["e2e"] = await loadgen(
-        stack,
-        args,
+    out["e2e"], out["filed_at"] = await run.run(
         "e2e",
-        *_lg("--mode", "saturate", "--concurrency", n, "--batch", args.batch, "--seconds", secs),
-        first=total,
+        "end to end",
+        "--mode",
+        "saturate",
+        "--concurrency",
+        n,
+        "--batch",
+        args.batch,
+        "--seconds",
+        secs,
     )
-    total += len(out["e2e"]["accepted"])
-    out["filed_at"] = await drain(stack, args, total, "end to end")
     out["cpu_pct_e2e"] = Cpu.pct(c0, cpu.read())
     _profiles_done(spies, args.workdir)
     topics = Topics(stack.topic_prefix)
