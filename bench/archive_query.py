@@ -30,7 +30,6 @@ import httpx
 import sla_report as report
 from sla_process import Monitor
 from sqlalchemy.ext.asyncio import create_async_engine
-from stats import percentile
 
 from tousu_archive.search import grams
 from tousu_shared.db.migrate import upgrade
@@ -215,7 +214,7 @@ async def measure(port: int, data_dir: Path, repeat: int, room: str) -> dict[str
 
 
 def ms(values: list[float], p: float) -> float:
-    value = percentile(values, p)
+    value = report.percentile(values, p)
     assert value is not None
     return round(value, 1)
 

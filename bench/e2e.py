@@ -44,7 +44,7 @@ import httpx  # noqa: E402
 import sla_profile  # noqa: E402
 import sla_report as report  # noqa: E402
 from sla_process import children_cpu, cpu_seconds, pid_from  # noqa: E402
-from stats import rounded  # noqa: E402
+from sla_report import rounded  # noqa: E402
 from summary import e2e_rows  # noqa: E402
 from ulid import ULID  # noqa: E402
 

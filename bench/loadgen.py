@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from stats import rounded
+from sla_report import rounded
 
 TEXTS = (
     "3号楼电梯困人，请尽快处理",

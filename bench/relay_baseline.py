@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from stats import rounded
+from sla_report import rounded
 
 from tousu_shared.kafka import ensure_topics, make_producer
 

@@ -13,9 +13,25 @@ from typing import Any
 import asyncpg
 from rich.console import Console
 from rich.table import Table
-from stats import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0..100) of ``values``; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))  # ceil(n·p/100)
+    return ordered[int(rank) - 1]
+
+
+def rounded(values: list[float], p: float, digits: int = 1) -> float | None:
+    """:func:`percentile`, rounded for a results file."""
+    value = percentile(values, p)
+    return None if value is None else round(value, digits)
+
+
 #: the issue's aims: p99 lateness ≤ 1 s at 1,000 firings/s, monitor RSS ≤ 300 MB
 AIM_RATE = 1000
 
