@@ -7,6 +7,7 @@ from litestar import Litestar, get
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.testing import AsyncTestClient
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tousu_shared.runtime.service import _unexpected_error
 
@@ -16,12 +17,17 @@ async def outage() -> None:
     raise OperationalError("SELECT 1", {}, ConnectionRefusedError(111, "Connect call failed"))
 
 
+@get("/busy")
+async def busy() -> None:
+    raise PoolTimeout("QueuePool limit of size 10 overflow 10 reached, connection timed out")
+
+
 @get("/bug")
 async def bug() -> None:
     raise KeyError("a bug")
 
 
-APP = Litestar([outage, bug], exception_handlers={HTTP_500_INTERNAL_SERVER_ERROR: _unexpected_error})
+APP = Litestar([outage, busy, bug], exception_handlers={HTTP_500_INTERNAL_SERVER_ERROR: _unexpected_error})
 
 
 async def test_the_database_away_is_a_503_to_retry() -> None:
@@ -30,6 +36,14 @@ async def test_the_database_away_is_a_503_to_retry() -> None:
     assert r.status_code == 503
     assert r.headers["retry-after"] == "2"
     assert r.json()["detail"] == "the database is not answering; retry later"
+
+
+async def test_no_free_connection_is_a_503_that_says_busy() -> None:
+    async with AsyncTestClient(app=APP) as client:
+        r = await client.get("/busy")
+    assert r.status_code == 503
+    assert r.headers["retry-after"] == "2"
+    assert r.json()["detail"] == "too busy: no database connection came free; retry later"
 
 
 async def test_a_bug_is_a_500() -> None:

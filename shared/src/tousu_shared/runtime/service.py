@@ -25,6 +25,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from pydantic import ValidationError
 from sqlalchemy import text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tousu_shared.admin_token import admin_token
@@ -213,9 +214,12 @@ def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     an outage: 503 with Retry-After, so a channel knows to send the same message again (its
     idempotency key makes that safe); anything else is a bug: logged, 500."""
     if is_transient(exc):
-        log.warning("refused: the database is not answering", path=request.url.path, error=type(exc).__name__)
+        # every pooled connection busy past the pool's timeout: overload, not an outage
+        busy = isinstance(exc, PoolTimeout)
+        why = "too busy: no database connection came free" if busy else "the database is not answering"
+        log.warning(f"refused: {why}", path=request.url.path, error=type(exc).__name__)
         return Response(
-            {"status_code": 503, "detail": "the database is not answering; retry later"},
+            {"status_code": 503, "detail": f"{why}; retry later"},
             status_code=HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "2"},
         )
