@@ -213,12 +213,6 @@ async def measure(port: int, data_dir: Path, repeat: int, room: str) -> dict[str
     return times
 
 
-def ms(values: list[float], p: float) -> float:
-    value = report.percentile(values, p)
-    assert value is not None
-    return round(value, 1)
-
-
 async def main() -> None:
     args = _args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -252,14 +246,14 @@ async def main() -> None:
         await service.stop()
     every = [t for values in times.values() for t in values]
     results = {
-        "archive_query_p50_ms": ms(every, 50),
-        "archive_query_p95_ms": ms(every, 95),
-        "archive_query_p99_ms": ms(every, 99),
+        "archive_query_p50_ms": report.rounded(every, 50),
+        "archive_query_p95_ms": report.rounded(every, 95),
+        "archive_query_p99_ms": report.rounded(every, 99),
         "archive_cases": args.cases,
         "archive_seed_s": round(seed_s, 1),
         "archive_query_requests": len(every),
-        "archive_query_shapes_p95_ms": {name: ms(values, 95) for name, values in times.items()},
-        "archive_query_shapes_p50_ms": {name: ms(values, 50) for name, values in times.items()},
+        "archive_query_shapes_p95_ms": {name: report.rounded(values, 95) for name, values in times.items()},
+        "archive_query_shapes_p50_ms": {name: report.rounded(values, 50) for name, values in times.items()},
         "archive_measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     conn = await asyncpg.connect(args.pg)

@@ -200,12 +200,12 @@ class Phases:
 async def phases(stack: Stack, args: argparse.Namespace, cpu: Cpu) -> dict[str, Any]:
     """Warm-up, 200/s, intake saturation, end to end at saturation; the raw figures."""
     out: dict[str, Any] = {}
-    run = Phases(stack, args)
-    await run.run("warmup", "warm-up", "--mode", "rate", "--rate", 50, "--seconds", 4)
+    load = Phases(stack, args)
+    await load.run("warmup", "warm-up", "--mode", "rate", "--rate", 50, "--seconds", 4)
 
     print(f"e2e: {args.rate:.0f} complaints/s for {args.rate_seconds:.0f} s…", flush=True)
     c0 = cpu.read()
-    out["rate"], _ = await run.run(
+    out["rate"], _ = await load.run(
         "rate", "at rate", "--mode", "rate", "--rate", args.rate, "--seconds", args.rate_seconds
     )
     out["cpu_pct_at_rate"] = Cpu.pct(c0, cpu.read())
@@ -214,7 +214,7 @@ async def phases(stack: Stack, args: argparse.Namespace, cpu: Cpu) -> dict[str, 
 
     n, secs = args.saturate_concurrency, args.saturate_seconds
     print(f"e2e: intake at saturation, {n} channels, {secs:.0f} s…", flush=True)
-    out["saturate"], _ = await run.run(
+    out["saturate"], _ = await load.run(
         "saturate", "after intake saturation", "--mode", "saturate", "--concurrency", n, "--seconds", secs
     )
 
@@ -222,7 +222,7 @@ async def phases(stack: Stack, args: argparse.Namespace, cpu: Cpu) -> dict[str, 
     print(f"e2e: end to end, {n} channels × {args.batch} complaints a request, {secs:.0f} s…", flush=True)
     spies = _profile(stack, secs, args.workdir) if args.profile else {}
     c0, out["first_sent"] = cpu.read(), time.time()
-    out["e2e"], out["filed_at"] = await run.run(
+    out["e2e"], out["filed_at"] = await load.run(
         "e2e",
         "end to end",
         "--mode",

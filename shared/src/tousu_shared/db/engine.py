@@ -13,6 +13,9 @@ def make_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _sqlite_transactions(engine)
         return engine
+    # No pre-ping: it costs three round trips per checkout. A connection the server dropped
+    # fails its first statement as a transient error (retried, or a 503), and SQLAlchemy then
+    # invalidates the whole pool; `make chaos` restarts PostgreSQL under load to show it.
     return create_async_engine(url, pool_size=10, max_overflow=10)
 
 
