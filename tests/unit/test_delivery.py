@@ -24,6 +24,7 @@ from tousu_shared.db.engine import make_engine, make_sessionmaker
 from tousu_shared.delivery.consumer import BatchProcessor, HandlerContext
 from tousu_shared.delivery.errors import PermanentError, is_transient
 from tousu_shared.delivery.relay import OutboxRelay
+from tousu_shared.delivery.rows import row_for
 from tousu_shared.delivery.tables import EstateTenant, OutboxMessage, ProcessedEvent
 
 T0 = datetime(2026, 10, 8, 1, 0, tzinfo=UTC)
@@ -132,6 +133,35 @@ async def test_the_same_event_twice_in_one_batch_applies_once(
     result = await processor(sessions).process([record(env, 0), record(env, 1)])
     assert (result.applied, result.duplicates) == (1, 1)
     assert await tallies(sessions) == {"c1": 1}
+
+
+async def count_up_preloaded(ctx: HandlerContext, env: Envelope) -> None:
+    tally = await row_for(ctx.session, Tally, env.complaint_id, lambda: Tally(complaint_id=env.complaint_id))
+    tally.applied += 1
+
+
+async def test_with_preloads_a_later_event_finds_the_row_an_earlier_one_added(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await processor(sessions).process([record(event("c0"), 0)])
+    batch = [record(event(c), n) for n, c in enumerate(["c1", "c0", "c1", "c2", "c1"], start=1)]
+    result = await processor(sessions, count_up_preloaded, preloads=[Tally]).process(batch)
+    assert (result.applied, result.dead_lettered) == (5, 0)
+    assert await tallies(sessions) == {"c0": 2, "c1": 3, "c2": 1}
+
+
+async def test_with_preloads_a_batch_applied_again_carefully_counts_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async def then_fail_c2(ctx: HandlerContext, env: Envelope) -> None:
+        await count_up_preloaded(ctx, env)
+        if env.complaint_id == "c2":
+            raise PermanentError("c2 is refused")
+
+    batch = [record(event(c), n) for n, c in enumerate(["c1", "c2", "c1"])]
+    result = await processor(sessions, then_fail_c2, preloads=[Tally]).process(batch)
+    assert (result.applied, result.dead_lettered) == (2, 1)
+    assert await tallies(sessions) == {"c1": 2}
 
 
 async def test_poison_goes_to_the_dlq_with_the_error_and_the_rest_is_applied(

@@ -12,6 +12,7 @@ from tousu_archive.entries_api import correct_case, hold_case, review_case
 from tousu_archive.export import export_case, export_month
 from tousu_archive.handlers import on_any_event
 from tousu_archive.library import mark_typical, search_library, unmark_typical
+from tousu_archive.models import CaseFile, ClockRun
 from tousu_archive.purge import retention_runs
 from tousu_archive.reports.api import (
     get_issued,
@@ -63,7 +64,7 @@ SPEC = ServiceSpec(
     migrations="tousu_archive.migrations",
     writes=lambda topics, regimes: [topics.archive, topics.audit("archive")],
     subscriptions=[
-        Subscription("archive", _every_topic, on_any_event),
+        Subscription("archive", _every_topic, on_any_event, preloads=(CaseFile, ClockRun)),
         Subscription("archive-audit", audit_topics, on_audit_event),
     ],
     routes=[

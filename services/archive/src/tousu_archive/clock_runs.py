@@ -11,9 +11,9 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu_archive.models import ClockRun
-from tousu_archive.rows import row_for
 from tousu_shared.contracts.case_events import ClockEvent
 from tousu_shared.contracts.envelope import Envelope
+from tousu_shared.delivery.rows import row_for
 
 _RANK = {"running": 0, "cancelled": 1, "met": 2, "late": 3}
 _OUTCOME_OF = {

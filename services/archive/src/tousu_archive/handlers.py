@@ -3,9 +3,9 @@ from __future__ import annotations
 from tousu_archive.clock_runs import follow_clock
 from tousu_archive.entries import file_event
 from tousu_archive.models import CaseFile
-from tousu_archive.rows import row_for
 from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.delivery.consumer import HandlerContext
+from tousu_shared.delivery.rows import row_for
 
 
 async def on_any_event(ctx: HandlerContext, event: Envelope) -> None:

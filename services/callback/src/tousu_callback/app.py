@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from tousu_callback.contacts_api import get_staff_contacts, put_staff_contacts
 from tousu_callback.handlers import on_received, on_workorder_event, sla_handler
+from tousu_callback.models import CallbackCase, CaseFile, IntakeFacts
 from tousu_callback.notify import CALLBACK, ESCALATION, NotificationSender
 from tousu_callback.retention import on_archive_event
 from tousu_callback.routes import record_attempt, record_callback, send_survey
@@ -33,7 +34,12 @@ def setup(rt: Runtime) -> None:
     rt.state["surveys"] = surveys
     rt.state["on_sla_event"] = on_sla_event = sla_handler(surveys)
     rt.extra_subscriptions.append(
-        Subscription("callback-sla", lambda topics, regimes: [topics.sla], on_sla_event)
+        Subscription(
+            "callback-sla",
+            lambda topics, regimes: [topics.sla],
+            on_sla_event,
+            preloads=(IntakeFacts, CaseFile, CallbackCase),
+        )
     )
     wanted = {ESCALATION: settings.notify_escalation, CALLBACK: settings.notify_callback}
     notifiers = {route: load_notifier(name) for route, name in wanted.items() if name}
@@ -71,9 +77,17 @@ SPEC = ServiceSpec(
     ],
     setup=setup,
     subscriptions=[
-        Subscription("callback", lambda topics, regimes: [topics.workorders], on_workorder_event),
         Subscription(
-            "callback-intake", lambda topics, regimes: [topics.received(r) for r in regimes], on_received
+            "callback",
+            lambda topics, regimes: [topics.workorders],
+            on_workorder_event,
+            preloads=(IntakeFacts, CaseFile, CallbackCase),
+        ),
+        Subscription(
+            "callback-intake",
+            lambda topics, regimes: [topics.received(r) for r in regimes],
+            on_received,
+            preloads=(IntakeFacts,),
         ),
         Subscription("callback-retention", lambda topics, regimes: [topics.archive], on_archive_event),
     ],

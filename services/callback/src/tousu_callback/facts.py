@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tousu_callback.domain.script import Step
 from tousu_callback.models import CallbackCase, CaseFile, IntakeFacts
+from tousu_shared.delivery.rows import find
 from tousu_shared.regimes import Regime, load_regime
 
 
@@ -67,9 +68,9 @@ class CaseFacts:
 
 
 async def case_facts(session: AsyncSession, complaint_id: str) -> CaseFacts | None:
-    intake = await session.get(IntakeFacts, complaint_id)
-    file = await session.get(CaseFile, complaint_id)
-    case = await session.get(CallbackCase, complaint_id)
+    intake = await find(session, IntakeFacts, complaint_id)
+    file = await find(session, CaseFile, complaint_id)
+    case = await find(session, CallbackCase, complaint_id)
     first = intake or file
     if first is None:
         return None

@@ -30,6 +30,7 @@ from tousu_shared.contracts.events import (
     WorkOrderCreated,
 )
 from tousu_shared.delivery.consumer import Handler, HandlerContext
+from tousu_shared.delivery.rows import find, row_for
 from tousu_shared.logging import get_logger
 from tousu_shared.regimes import Regime
 
@@ -43,20 +44,21 @@ _OPENING = ("ClockStarted", "ClockRestarted")
 
 async def case_file(session: AsyncSession, event: Envelope) -> CaseFile:
     """The case's file as dispatch's events fill it (only their consumer writes it)."""
-    found = await session.get(CaseFile, event.complaint_id)
-    if found is None:
-        found = CaseFile(
+    return await row_for(
+        session,
+        CaseFile,
+        event.complaint_id,
+        lambda: CaseFile(
             complaint_id=event.complaint_id, tenant_id=event.tenant_id, estate_id=event.estate_id
-        )
-        session.add(found)
-    return found
+        ),
+    )
 
 
 async def on_received(ctx: HandlerContext, event: Envelope) -> None:
     """Intake's record: how the complaint came, who took it in, what it says."""
     if event.type != "ComplaintReceived":
         return
-    if await ctx.session.get(IntakeFacts, event.complaint_id) is not None:
+    if await find(ctx.session, IntakeFacts, event.complaint_id) is not None:
         return  # intake registered it once; a repeat of the complaint is not a new case
     got: ComplaintReceived = event.typed_payload()
     ctx.session.add(
@@ -91,7 +93,7 @@ async def on_workorder_event(ctx: HandlerContext, event: Envelope) -> None:
 
 
 async def _created(ctx: HandlerContext, event: Envelope, created: WorkOrderCreated) -> None:
-    if await ctx.session.get(CallbackCase, event.complaint_id) is None:
+    if await find(ctx.session, CallbackCase, event.complaint_id) is None:
         ctx.session.add(
             CallbackCase(
                 complaint_id=event.complaint_id,
@@ -124,7 +126,7 @@ async def _note_action(ctx: HandlerContext, event: Envelope, action: CaseAction)
     elif action.verb == "promise" and action.due_at is not None:
         file.promised = f"{action.due_at.isoformat()} 前：{action.reason or ''}".strip("：")
     elif action.verb == "reopen":
-        case = await ctx.session.get(CallbackCase, event.complaint_id)
+        case = await find(ctx.session, CallbackCase, event.complaint_id)
         if case is not None:
             case.reopened += 1
 
@@ -157,7 +159,7 @@ def sla_handler(surveys: SurveyIssuer | None) -> Handler:
             changed: CaseStateChanged = event.typed_payload()
             await _set_status(ctx, event.complaint_id, lambda _current: changed.state)
             if changed.state == "reopened":
-                case = await ctx.session.get(CallbackCase, event.complaint_id)
+                case = await find(ctx.session, CallbackCase, event.complaint_id)
                 if case is not None:
                     case.reopened += 1
         elif event.type in _OPENING or event.type == "ClockCancelled":
@@ -182,7 +184,7 @@ async def _open_task(
     rules: Regime,
     surveys: SurveyIssuer | None,
 ) -> None:
-    case = await ctx.session.get(CallbackCase, event.complaint_id)
+    case = await find(ctx.session, CallbackCase, event.complaint_id)
     if case is None:
         log.warning("callback clock of a complaint with no work order seen", complaint_id=event.complaint_id)
         return
@@ -260,7 +262,7 @@ async def _cancel_open_tasks(ctx: HandlerContext, complaint_id: str) -> None:
 
 
 async def _set_status(ctx: HandlerContext, complaint_id: str, new_status: Callable[[str], str]) -> None:
-    case = await ctx.session.get(CallbackCase, complaint_id)
+    case = await find(ctx.session, CallbackCase, complaint_id)
     if case is None:
         return  # no work order seen for it: nothing to call back about
     status = new_status(case.status)

@@ -6,10 +6,12 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tousu_shared.calendar import CalendarFileError, load_calendar
+from tousu_shared.delivery.rows import Preload
 from tousu_shared.runtime.service import Runtime, ServiceSpec, Subscription, serve
 from tousu_sla_monitor.firing import FiringLoop
 from tousu_sla_monitor.handlers import lifecycle_handler
 from tousu_sla_monitor.metrics import sample_clocks
+from tousu_sla_monitor.models import SlaCase
 from tousu_sla_monitor.routes import case_clocks, department_queue
 
 
@@ -41,6 +43,7 @@ def setup(rt: Runtime) -> None:
             "sla-monitor",
             lambda topics, regimes: [topics.triaged, topics.workorders, topics.callbacks],
             lifecycle_handler(calendar),
+            preloads=(Preload(SlaCase, for_update=True),),  # the firing loop writes them too
         )
     )
 

@@ -13,6 +13,7 @@ from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.contracts.events import ComplaintTriaged
 from tousu_shared.delivery.consumer import HandlerContext
 from tousu_shared.delivery.errors import PermanentError
+from tousu_shared.delivery.rows import find
 from tousu_shared.logging import get_logger
 from tousu_shared.sla.durations import WorkingCalendar
 from tousu_sla_monitor.domain.timeline import ActionRefused, Timeline, classification_of, stored_details
@@ -36,7 +37,7 @@ def lifecycle_handler(calendar: WorkingCalendar) -> Any:
 
 
 async def _case(ctx: HandlerContext, event: Envelope) -> SlaCase | None:
-    case = await ctx.session.get(SlaCase, event.complaint_id, with_for_update=True)
+    case = await find(ctx.session, SlaCase, event.complaint_id, for_update=True)
     if case is not None and case.tenant_id != event.tenant_id:
         raise PermanentError(f"event of tenant {event.tenant_id!r} for a case of another tenant")
     return case

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
 from tousu_triage.handlers import on_received, reader
+from tousu_triage.models import TriageResult
 
 SPEC = ServiceSpec(
     name="triage",
@@ -17,6 +18,7 @@ SPEC = ServiceSpec(
             lambda topics, regimes: [topics.received(r) for r in regimes],
             on_received,
             group_per_regime=True,
+            preloads=(TriageResult,),
         ),
     ],
 )

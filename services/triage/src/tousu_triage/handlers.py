@@ -6,6 +6,7 @@ from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.contracts.events import ComplaintClarified, ComplaintReceived, ComplaintTriaged
 from tousu_shared.delivery.consumer import HandlerContext
 from tousu_shared.delivery.errors import PermanentError
+from tousu_shared.delivery.rows import find
 from tousu_shared.regimes import load_regime
 from tousu_shared.regimes.model import Regime
 from tousu_triage.classifier import Reader
@@ -36,7 +37,7 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
     case: ComplaintReceived | ComplaintClarified = event.typed_payload()
     if ctx.record_topic != ctx.topics.received(case.regime):
         raise PermanentError(f"regime {case.regime!r} complaint on topic {ctx.record_topic!r}")
-    earlier = await ctx.session.get(TriageResult, event.complaint_id)
+    earlier = await find(ctx.session, TriageResult, event.complaint_id)
     if isinstance(case, ComplaintReceived):
         if earlier:
             return  # already triaged (a re-sent complaint): one triage per complaint
@@ -48,18 +49,20 @@ async def on_received(ctx: HandlerContext, event: Envelope) -> None:
     result = triage(reader(), regime, text, channel=case.channel.value, parameters=case.parameters)
     filed, reading = result.filed, result.reading
     now = ctx.clock.now()
-    await ctx.session.merge(
-        TriageResult(
-            complaint_id=event.complaint_id,
-            regime=case.regime,
-            topic=filed.topic,
-            category=filed.category,
-            department=filed.department,
-            confidence=reading.confidence,
-            triaged_at=now,
-            revision=revision,
-        )
+    fresh = TriageResult(
+        complaint_id=event.complaint_id,
+        regime=case.regime,
+        topic=filed.topic,
+        category=filed.category,
+        department=filed.department,
+        confidence=reading.confidence,
+        triaged_at=now,
+        revision=revision,
     )
+    if earlier is None:
+        ctx.session.add(fresh)  # not merged: merge would look the row up once more
+    else:
+        earlier.sqlmodel_update(fresh.model_dump(exclude={"complaint_id"}))
     payload = ComplaintTriaged(
         regime=case.regime,
         parameters=case.parameters,

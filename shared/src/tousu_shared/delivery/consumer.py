@@ -40,6 +40,7 @@ from tousu_shared.delivery.errors import PermanentError, is_transient
 from tousu_shared.delivery.faults import crash_point
 from tousu_shared.delivery.outbox import add_event, add_raw
 from tousu_shared.delivery.replay import replayed_for
+from tousu_shared.delivery.rows import Preload, keep_batch_rows, preload
 from tousu_shared.delivery.tables import ProcessedEvent
 from tousu_shared.delivery.tenancy import TenancyCheck
 from tousu_shared.logging import get_logger
@@ -106,6 +107,7 @@ class BatchProcessor:
         max_attempts: int = 3,
         retry_delay_seconds: float = 0.05,
         on_committed: Callable[[], None] = lambda: None,
+        preloads: Sequence[type | Preload] = (),
     ) -> None:
         self.consumer = consumer
         self._sessions = sessions
@@ -115,6 +117,7 @@ class BatchProcessor:
         self._max_attempts = max_attempts
         self._retry_delay = retry_delay_seconds
         self._on_committed = on_committed
+        self._preloads = [p if isinstance(p, Preload) else Preload(p) for p in preloads]
         self._tenancy = TenancyCheck()
         self._known_permanent: dict[str, PermanentError] = {}  # from the optimistic pass
 
@@ -171,7 +174,16 @@ class BatchProcessor:
         result = BatchResult()
         with batch_span(self.consumer, [r.headers for r in records]):
             async with self._sessions() as session, session.begin():
+                keep_batch_rows(session)
                 done = await self._already_processed(session, [k for k in keys if k])
+                await self._preload(
+                    session,
+                    [
+                        env
+                        for (_, env, _), k in zip(decoded, keys, strict=True)
+                        if env is not None and k and k not in done
+                    ],
+                )
                 now = self._clock.now()
                 for (record, envelope, error), key in zip(decoded, keys, strict=True):
                     if key is None or key in done:
@@ -266,6 +278,12 @@ class BatchProcessor:
         self._count(BatchResult(dead_lettered=1), 0.0)
         self._on_committed()
         return BatchResult(dead_lettered=1)
+
+    async def _preload(self, session: AsyncSession, envelopes: list[Envelope]) -> None:
+        """The rows the handler will look up by complaint id, read for the whole batch at once."""
+        complaints = {env.complaint_id for env in envelopes}
+        for table in self._preloads:
+            await preload(session, table.model, complaints, for_update=table.for_update)
 
     async def _already_processed(self, session: AsyncSession, keys: list[str]) -> set[str]:
         rows = await session.scalars(

@@ -129,6 +129,7 @@ class Lifecycle:
                     rt.topics,
                     max_attempts=s.consumer_max_attempts,
                     on_committed=relay.wake,
+                    preloads=sub.preloads,
                 )
                 subscribe_batch(
                     self._broker,

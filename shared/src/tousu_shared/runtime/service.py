@@ -35,6 +35,7 @@ from tousu_shared.db.engine import make_engine, make_sessionmaker
 from tousu_shared.delivery.consumer import Handler
 from tousu_shared.delivery.errors import is_transient
 from tousu_shared.delivery.relay import OutboxRelay
+from tousu_shared.delivery.rows import Preload
 from tousu_shared.identity.web import Identity
 from tousu_shared.kafka_auth import kafka_security
 from tousu_shared.logging import configure_logging, get_logger
@@ -60,6 +61,9 @@ class Subscription:
     handler: Handler
     #: one consumer group per regime selection (triage deploys one per regime)
     group_per_regime: bool = False
+    #: tables keyed by complaint id that the handler looks rows up in: each batch reads
+    #: them in one SELECT per table before its events are applied (see ``delivery/rows.py``)
+    preloads: Sequence[type | Preload] = ()
 
     def name_for(self, regimes: list[str]) -> str:
         if self.group_per_regime and set(regimes) != set(REGIME_IDS):
