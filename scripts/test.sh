@@ -13,6 +13,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 bash scripts/fonts.sh # a CJK font for the PDF forms and reports (tests render them); installs it as root
+bash scripts/chromium.sh # the browser the console tests drive (Playwright); installs it as root
 # Only stop afterwards what wasn't already running (e.g. a broker from `make run`).
 bash scripts/kafka.sh status >/dev/null || started_kafka=1
 bash scripts/kafka.sh start

@@ -18,9 +18,19 @@ from tousu_shared.ports import DEFAULT_PORTS
 app = typer.Typer(help="Local development runs.", no_args_is_help=True)
 
 
-def _start(name: str, run_dir: Path) -> subprocess.Popen[bytes]:
-    module = MODULES[name].removesuffix(".app")
-    env = {**os.environ, "TOUSU_HTTP_PORT": str(DEFAULT_PORTS[name]), "TOUSU_DATA_DIR": str(run_dir / "data")}
+#: the desk console starts once the demo group is loaded (it sends desk forms with its key)
+CONSOLE = "tousu_console"
+DEMO_PEOPLE = Path("demo/people.yaml")
+
+
+def _start(name: str, run_dir: Path, **extra_env: str) -> subprocess.Popen[bytes]:
+    module = MODULES[name].removesuffix(".app") if name in MODULES else CONSOLE
+    env = {
+        **os.environ,
+        "TOUSU_HTTP_PORT": str(DEFAULT_PORTS[name]),
+        "TOUSU_DATA_DIR": str(run_dir / "data"),
+        **extra_env,
+    }
     env.pop("TOUSU_DATABASE_URL", None)  # each service gets its own SQLite file
     log = (run_dir / "logs" / f"{name}.log").open("ab")
     return subprocess.Popen([sys.executable, "-m", module], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -67,7 +77,8 @@ def up(
     run_dir: Path = typer.Option(Path(".run"), help="where data and logs go"),
     demo_file: Path = typer.Option(DEFAULT_FILE, help="demo property group to load"),
 ) -> None:
-    """Start all six services, load the demo group, print where to look; Ctrl-C stops all."""
+    """Start all six services, load the demo group, start the desk console, print where to
+    look; Ctrl-C stops all."""
     import httpx
 
     group = read_group(demo_file)
@@ -87,6 +98,15 @@ def up(
         _wait_ready(procs, timeout=120)
         loaded = load_group(f"http://127.0.0.1:{DEFAULT_PORTS['intake']}", group, run_dir / "data")
         app_key = next(key for channel, key in loaded.accounts.values() if channel == "http")
+        desk = next(account for account, (channel, _) in loaded.accounts.items() if channel == "desk")
+        procs["console"] = _start(
+            "console",
+            run_dir,
+            TOUSU_CONSOLE_PEOPLE_FILE=str(DEMO_PEOPLE),
+            TOUSU_CONSOLE_DESK_ACCOUNT=desk,
+            TOUSU_CONSOLE_DESK_KEY_FILE=str(run_dir / "data" / "demo-channel-keys.json"),
+        )
+        _wait_ready({"console": procs["console"]}, timeout=60)
         _print_banner(group["tenant_id"], loaded.estates[0], app_key)
         while not stopping:
             dead = [n for n, p in procs.items() if p.poll() is not None]
@@ -104,7 +124,8 @@ def up(
 
 
 def _port_range() -> str:
-    return f"{min(DEFAULT_PORTS.values())}–{max(DEFAULT_PORTS.values())}"
+    ports = [DEFAULT_PORTS[name] for name in MODULES]  # the console has no /metrics
+    return f"{min(ports)}–{max(ports)}"
 
 
 def _print_banner(tenant: str, estate: str, app_key: str) -> None:
@@ -112,6 +133,8 @@ def _print_banner(tenant: str, estate: str, app_key: str) -> None:
     typer.echo(f"""
 Tousu is up. Demo property group: {tenant}
 
+  Desk console    http://127.0.0.1:{DEFAULT_PORTS["console"]}   sign in as kefu (desk clerk), gongcheng (engineer),
+                  zhanzhang (station head) or zhijian (quality manager); password: tousu-demo
   Intake (APP)    http://127.0.0.1:{intake}/v1/channels/http/jx-app   (key in .run/data/demo-channel-keys.json)
   Case query      http://127.0.0.1:{archive}/v1/complaints   (with a person's token, below)
   OpenAPI docs    http://127.0.0.1:{intake}/schema  and  http://127.0.0.1:{archive}/schema

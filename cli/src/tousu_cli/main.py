@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tousu_cli import archive, contracts, db, demo, dev, dlq, identity, regimes, report, service
+from tousu_cli import archive, console, contracts, db, demo, dev, dlq, identity, regimes, report, service
 from tousu_cli.simulate import simulate_command
 from tousu_cli.triage import triage_command
 from tousu_shared.logging import configure_logging
@@ -32,6 +32,7 @@ app.add_typer(identity.policy_app, name="policy")
 app.add_typer(report.app, name="report")
 app.add_typer(archive.app, name="archive")
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(console.app, name="console")
 app.command("simulate")(simulate_command)
 app.command("triage")(triage_command)
 

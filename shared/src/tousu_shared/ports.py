@@ -1,6 +1,7 @@
 """Local HTTP ports of the services (``TOUSU_HTTP_PORT`` overrides the one of a process)."""
 
 DEFAULT_PORTS = {
+    "console": 8000,  # the desk console (web pages), beside the six services
     "intake": 8001,
     "triage": 8002,
     "dispatch": 8003,

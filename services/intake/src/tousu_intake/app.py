@@ -8,7 +8,13 @@ from tousu_intake.contact_api import reveal_contact
 from tousu_intake.host import setup_host
 from tousu_intake.rejection import reject_complaint
 from tousu_intake.retention import on_archive_event
-from tousu_intake.routes import list_channel_accounts, list_estates, put_channel_account, put_estate
+from tousu_intake.routes import (
+    list_channel_accounts,
+    list_estates,
+    my_estates,
+    put_channel_account,
+    put_estate,
+)
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
 
 SPEC = ServiceSpec(
@@ -21,6 +27,7 @@ SPEC = ServiceSpec(
         reveal_contact,
         put_estate,
         list_estates,
+        my_estates,
         put_channel_account,
         list_channel_accounts,
         channel_message,

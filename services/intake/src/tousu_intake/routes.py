@@ -66,6 +66,24 @@ async def list_estates(request: Request[Any, Any, Any], tenant_id: str) -> list[
         return [row.model_dump() | {"parameters": orjson.loads(row.parameters)} for row in rows]
 
 
+@get("/v1/my/estates", tags=["estates"])
+async def my_estates(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    """The estates the caller works in (where they may read cases): name, regime, time zone.
+    What a desk console offers in its estate list and reads the regime from."""
+    who, scope = await identity_of(request).scope(request, "case.read")
+    if who.is_operator:
+        raise ClientException("the operator works in no estate; GET /v1/estates?tenant_id= lists a group's")
+    query = select(Estate).where(col(Estate.tenant_id) == scope.tenant).order_by(col(Estate.estate_id))
+    if scope.estates is not None:
+        query = query.where(col(Estate.estate_id).in_(scope.estates))
+    async with runtime_of(request).sessions() as session:
+        rows = await session.scalars(query)
+        return [
+            {"estate_id": r.estate_id, "name": r.name, "regime": r.regime, "timezone": r.timezone}
+            for r in rows
+        ]
+
+
 @put("/v1/channel-accounts/{account_id:str}", tags=["admin"], status_code=HTTP_200_OK)
 async def put_channel_account(
     request: Request[Any, Any, Any], account_id: str, data: ChannelAccountIn

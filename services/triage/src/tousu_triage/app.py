@@ -5,6 +5,7 @@ from __future__ import annotations
 from tousu_shared.runtime.service import ServiceSpec, Subscription, serve
 from tousu_triage.handlers import on_received, reader
 from tousu_triage.models import TriageResult
+from tousu_triage.suggest_api import suggest
 
 SPEC = ServiceSpec(
     name="triage",
@@ -12,6 +13,7 @@ SPEC = ServiceSpec(
     migrations="tousu_triage.migrations",
     writes=lambda topics, regimes: [topics.triaged],
     warm_up=reader,
+    routes=[suggest],
     subscriptions=[
         Subscription(
             "triage",

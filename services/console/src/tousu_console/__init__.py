@@ -1,0 +1,1 @@
+"""Tousu desk console."""

@@ -1,0 +1,3 @@
+from tousu_console.app import main
+
+main()

@@ -1,0 +1,166 @@
+"""The console process: web pages served by Litestar, calling the six services with the
+signed-in person's token. It keeps no database: the people file says who may sign in, the
+session cookie holds who did, the services hold everything else."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from litestar import Litestar, Request, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Response
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from pydantic import ValidationError
+
+from tousu_console.auth_pages import login, login_page, logout
+from tousu_console.backend import Backend
+from tousu_console.case_pages import act, case_page, record_callback
+from tousu_console.hub import Hub, topics_to_watch, watch
+from tousu_console.live import live_events
+from tousu_console.people import People, PeopleFileError
+from tousu_console.queue_pages import queues
+from tousu_console.register_pages import register, register_page
+from tousu_console.report_pages import download, report_page
+from tousu_console.runtime import Console
+from tousu_console.session import SignInNeeded
+from tousu_console.settings import ConsoleSettings
+from tousu_shared.contracts.topics import Topics
+from tousu_shared.kafka_auth import client_options, kafka_security
+from tousu_shared.logging import configure_logging, get_logger
+from tousu_shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+_HERE = Path(__file__).parent
+
+
+@get("/", include_in_schema=False)
+async def home() -> Redirect:
+    return Redirect("/queues")
+
+
+@get("/health/live", include_in_schema=False)
+async def health_live() -> dict[str, str]:
+    return {"status": "alive"}
+
+
+@get("/health/ready", include_in_schema=False)
+async def health_ready() -> dict[str, str]:
+    return {"status": "ready", "service": "console"}
+
+
+def _sign_in_first(request: Request[Any, Any, Any], exc: SignInNeeded) -> Response[Any]:
+    if request.url.path == "/live":
+        return Response({"detail": "sign in first"}, status_code=401)
+    return Redirect(f"/login?next={exc.detail}")
+
+
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
+def _secret(data_dir: Path, name: str) -> bytes:
+    """A random key kept under the data folder (mode 0600), made on first start."""
+    path = data_dir / "console" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # "x": replicas starting together keep the first one's key
+        with contextlib.suppress(FileExistsError), open(path, "xb", opener=_private) as f:
+            f.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings | None = None) -> Litestar:
+    settings = settings or ConsoleSettings()
+    service = service or ServiceSettings()
+    console = Console(
+        settings=settings,
+        people=People.load(settings.people_file),
+        backend=Backend(settings),
+        data_dir=service.data_dir,
+        hub=Hub(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        watcher = None
+        if settings.live_updates:
+            topics = topics_to_watch(Topics(service.topic_prefix))
+            options = client_options(kafka_security(service))
+            watcher = asyncio.create_task(watch(console.hub, service.kafka_bootstrap, topics, options))
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+            await console.backend.close()
+
+    return Litestar(
+        route_handlers=[
+            home,
+            health_live,
+            health_ready,
+            login_page,
+            login,
+            logout,
+            register_page,
+            register,
+            queues,
+            case_page,
+            act,
+            record_callback,
+            report_page,
+            download,
+            live_events,
+            create_static_files_router(path="/static", directories=[_HERE / "static"]),
+        ],
+        template_config=TemplateConfig(directory=_HERE / "templates", engine=JinjaTemplateEngine),
+        middleware=[
+            CookieBackendConfig(
+                secret=_secret(service.data_dir, "session.key"),
+                key="tousu_session",
+                max_age=settings.session_hours * 3600,
+                samesite="strict",
+                secure=settings.secure_cookies,
+            ).middleware
+        ],
+        csrf_config=CSRFConfig(
+            secret=_secret(service.data_dir, "csrf.key").hex(),
+            cookie_samesite="strict",
+            cookie_secure=settings.secure_cookies,
+            exclude=["/health"],
+        ),
+        exception_handlers={SignInNeeded: _sign_in_first},
+        state=State({"console": console}),
+        lifespan=[lifespan],
+    )
+
+
+def main() -> None:
+    try:
+        settings, service = ConsoleSettings(), ServiceSettings()
+        configure_logging("console", service.log_level, service.log_json)
+        app = build_app(settings, service)
+    except (ValidationError, ValueError, PeopleFileError) as exc:
+        print(f"tousu console: bad settings: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sys.exit(0))
+    uvicorn.run(
+        app, host=service.http_host, port=service.port_for("console"), log_level="warning", access_log=False
+    )

@@ -1,0 +1,222 @@
+"""The desk console in a real browser (Playwright driving Debian's Chromium, headless), on the
+whole system: a clerk registers a phone complaint with the keyboard alone; it appears in the
+engineering queue, live, with its 15-minute clock; the engineer marks on site and resolves;
+the resident, called back, is dissatisfied and the case reopens; a manager downloads the
+monthly report. Every main page is photographed at desktop and phone widths."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from tousu_console.people import hash_password
+
+from tests.integration.harness import ADMIN, Stack, add_tenant
+
+pytestmark = pytest.mark.integration
+
+TENANT = "console-group"
+ESTATE = "cs-houqin"  # logistics-service: urgent → emergency notice within 15 minutes; dissatisfied → reopen
+DESK_KEY = "console-desk-key-0123456789"
+PASSWORD = "console-test-pass"
+PEOPLE = {
+    "kefu": ("王敏", [f"customer_service@{ESTATE}", f"receiver@{ESTATE}"]),
+    "gongcheng": ("李强", [f"engineering@{ESTATE}"]),
+    "zhijian": ("赵磊", ["quality_manager@*"]),
+}
+#: where the screenshots are kept (CI keeps the folder as the run's artefacts)
+SHOTS = Path(os.environ.get("TOUSU_TEST_ARTEFACTS", ".run/artefacts")) / "console"
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def chromium_path() -> str:
+    for path in (os.environ.get("TOUSU_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if path and shutil.which(path):
+            return path
+    raise RuntimeError("no Chromium for the browser tests: run `bash scripts/chromium.sh` (make test does)")
+
+
+@pytest_asyncio.fixture(scope="module")
+async def console(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    await add_tenant(stack, TENANT, {ESTATE: "logistics-service"})
+    async with httpx.AsyncClient(base_url=stack.url("intake"), headers=ADMIN) as client:
+        body = {"channel": "desk", "tenant_id": TENANT, "estates": [ESTATE], "secret": DESK_KEY}
+        r = await client.put("/v1/channel-accounts/console-desk", json=body)
+        assert r.status_code == 200, r.text
+    people = tmp_path_factory.mktemp("console") / "people.yaml"
+    lines = ["people:"]
+    for login, (name, roles) in PEOPLE.items():
+        lines += [f"  - login: {login}", f"    name: {name}", f"    tenant: {TENANT}",
+                  f"    roles: [{', '.join(roles)}]", f"    password: {hash_password(PASSWORD)}"]  # fmt: skip
+    people.write_text("\n".join(lines) + "\n")
+    urls = {
+        name: stack.url(name)
+        for name in ("intake", "triage", "dispatch", "sla-monitor", "callback", "archive")
+    }
+    env = {
+        "TOUSU_CONSOLE_URLS": json.dumps(urls),
+        "TOUSU_CONSOLE_PEOPLE_FILE": str(people),
+        "TOUSU_CONSOLE_DESK_ACCOUNT": "console-desk",
+        "TOUSU_CONSOLE_DESK_KEY": DESK_KEY,
+    }
+    await stack.start(names=[], deployments={"console": ("console", env)})
+    yield stack.url("console")
+
+
+@pytest_asyncio.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(executable_path=chromium_path())
+        yield launched
+        await launched.close()
+
+
+async def signed_in(
+    browser: Browser, base: str, login: str, width: str = "desktop"
+) -> tuple[BrowserContext, Page]:
+    context = await browser.new_context(
+        base_url=base, viewport=WIDTHS[width], locale="zh-CN", accept_downloads=True
+    )
+    page = await context.new_page()
+    await page.goto("/login")
+    await page.fill("#login", login)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await expect(page.locator("header .who")).to_contain_text(PEOPLE[login][0])
+    return context, page
+
+
+async def shoot(page: Page, name: str) -> None:
+    """The page at both widths, kept as artefacts."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width, size in WIDTHS.items():
+        await page.set_viewport_size(size)
+        await page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    await page.set_viewport_size(WIDTHS["desktop"])
+
+
+async def register_with_the_keyboard(page: Page) -> str:
+    """The clerk never touches the mouse: Tab between fields, Enter on the buttons."""
+    await page.goto("/register")
+    await expect(page.locator("input[name=channel][value=phone]")).to_be_focused()  # autofocus
+    keys = page.keyboard
+    await keys.press("Tab")  # → estate (the only one is chosen)
+    await expect(page.locator("#estate_id")).to_be_focused()
+    await keys.press("Tab")
+    await keys.type("3-1201")  # room
+    await keys.press("Tab")
+    await keys.type("张先生")
+    await keys.press("Tab")
+    await keys.type("13812345678")
+    await keys.press("Tab")
+    await keys.type("3号楼电梯困人了，有人被关在里面出不来，请马上派人")
+    await shoot(page, "register-form")
+    for _ in range(5):  # location, occurred at, persons involved, evidence → the button
+        await keys.press("Tab")
+        if await page.evaluate("document.activeElement.type === 'submit'"):
+            break
+    await keys.press("Enter")
+    await expect(page.locator("#readback")).to_contain_text("3-1201")
+    await expect(page.locator("#suggestion")).to_contain_text("engineering")
+    await shoot(page, "register-readback")
+    await expect(page.locator("#confirm")).to_be_focused()
+    await keys.press("Enter")
+    await expect(page.locator("#outcome")).to_have_attribute("data-status", "received")
+    await shoot(page, "register-done")
+    href = await page.locator("#open-case").get_attribute("href")
+    assert href and href.startswith("/cases/")
+    return href.removeprefix("/cases/")
+
+
+async def test_a_phone_complaint_from_the_desk_to_a_reopened_case(browser: Browser, console: str) -> None:
+    _, engineer = await signed_in(browser, console, "gongcheng")
+    await engineer.goto("/queues?view=department&department=engineering")
+    await expect(engineer.locator("#rows")).to_contain_text("暂无")  # nothing yet
+
+    _, clerk = await signed_in(browser, console, "kefu")
+    complaint_id = await register_with_the_keyboard(clerk)
+
+    # live: the row arrives in the engineer's open queue without a reload, its clock counting down
+    row = engineer.locator(f"tr[data-complaint='{complaint_id}'][data-clock='emergency_notice']")
+    await expect(row).to_be_visible(timeout=60_000)
+    clock = row.locator("time.countdown")
+    due = datetime.fromisoformat(await clock.get_attribute("datetime") or "")
+    started = datetime.fromisoformat(await clock.get_attribute("data-started") or "")
+    assert (due - started).total_seconds() == 15 * 60
+    await expect(clock).to_have_class("countdown ample")
+    assert (due - datetime.now(UTC)).total_seconds() > 0
+    await shoot(engineer, "queue-engineering")
+
+    await row.locator("a").click()
+    await expect(engineer.locator("#do-onsite")).to_be_visible(timeout=30_000)
+    await shoot(engineer, "case-open")
+    await engineer.fill("#note", "已到3号楼电梯机房")
+    await engineer.click("#do-onsite")
+    await expect(engineer.locator("p.ok")).to_contain_text("onsite")
+    await expect(engineer.locator("#order-status")).to_have_text("on_site", timeout=30_000)
+    await engineer.fill("#note", "电梯已恢复运行，被困人员已安全救出")
+    await engineer.click("#do-resolve")
+    await expect(engineer.locator("#order-status")).to_have_text("resolved", timeout=30_000)
+
+    # the callback: its task opens once the case is resolved; the clerk records the answer
+    await clerk.goto(f"/cases/{complaint_id}")
+    for _ in range(60):
+        if await clerk.locator("#record-callback").count():
+            break
+        await clerk.wait_for_timeout(1000)
+        await clerk.reload()
+    await expect(clerk.locator(".callback details")).to_contain_text("")  # the script is shown
+    await shoot(clerk, "case-callback")
+    await clerk.check("input[name=satisfaction][value=dissatisfied]")
+    await clerk.fill("#comment", "电梯还是时好时坏")
+    await clerk.click("#record-callback")
+    await expect(clerk.locator("p.ok")).to_contain_text("callback")
+    for _ in range(60):
+        if (await clerk.locator("#order-status").inner_text()).strip() == "reopened":
+            break
+        await clerk.wait_for_timeout(1000)
+        await clerk.reload()
+    await expect(clerk.locator("#order-status")).to_have_text("reopened")
+    await expect(clerk.locator(".timeline")).to_contain_text("CallbackRecorded")
+    await shoot(clerk, "case-reopened")
+
+
+async def test_a_manager_downloads_the_monthly_report(browser: Browser, console: str) -> None:
+    _, manager = await signed_in(browser, console, "zhijian")
+    month = datetime.now(UTC).strftime("%Y-%m")
+    await manager.goto(f"/reports?period={month}")
+    await expect(manager.locator("h1")).to_contain_text("月度报告")
+    await shoot(manager, "report")
+    for link, magic in (("#download-xlsx", b"PK"), ("#download-pdf", b"%PDF")):
+        async with manager.expect_download() as info:
+            await manager.click(link)
+        download = await info.value
+        saved = SHOTS / download.suggested_filename
+        await download.save_as(saved)
+        assert saved.read_bytes().startswith(magic), saved
+
+
+async def test_the_pages_render_chinese_in_a_cjk_font(browser: Browser, console: str) -> None:
+    context, page = await signed_in(browser, console, "kefu")
+    await page.goto("/register")
+    # the fonts Chromium really drew the heading's glyphs with (DevTools' CSS domain)
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("DOM.enable")
+    await cdp.send("CSS.enable")
+    root = await cdp.send("DOM.getDocument")
+    heading = await cdp.send("DOM.querySelector", {"nodeId": root["root"]["nodeId"], "selector": "h1"})
+    fonts = (await cdp.send("CSS.getPlatformFontsForNode", {"nodeId": heading["nodeId"]}))["fonts"]
+    cjk = [
+        f
+        for f in fonts
+        if any(name in f["familyName"] for name in ("WenQuanYi", "Noto Sans CJK", "Noto Sans SC"))
+    ]
+    assert cjk and sum(f["glyphCount"] for f in cjk) >= 5, fonts  # 登记投诉 and 投诉登记表

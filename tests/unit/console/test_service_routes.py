@@ -1,0 +1,65 @@
+"""The two routes the console needed: intake's list of the caller's estates, and triage's
+suggestion for a text before it is registered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+
+from tests.unit.service_runtime import person, routes_client, service_runtime
+from tousu_intake.app import SPEC as INTAKE
+from tousu_intake.models import Estate
+from tousu_triage.app import SPEC as TRIAGE
+
+T0 = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+
+
+async def test_my_estates_are_the_callers_own_with_their_regime(tmp_path: Path) -> None:
+    async with service_runtime(INTAKE, tmp_path, T0) as rt:
+        async with rt.sessions() as session, session.begin():
+            session.add_all(
+                [
+                    Estate(estate_id="e-1", tenant_id="t1", name="兰亭苑", regime="community-standard"),
+                    Estate(estate_id="e-2", tenant_id="t1", name="翠湖", regime="logistics-service"),
+                    Estate(estate_id="x-1", tenant_id="t2", name="别家", regime="logistics-service"),
+                ]
+            )
+        async with routes_client(rt, person(rt, "kefu", "customer_service@e-2")) as client:
+            one = (await client.get("/v1/my/estates")).json()
+        async with routes_client(rt, person(rt, "zhijian", "quality_manager@*")) as client:
+            group = (await client.get("/v1/my/estates")).json()
+        async with routes_client(rt, {}) as client:
+            anonymous = await client.get("/v1/my/estates")
+    assert one == [
+        {"estate_id": "e-2", "name": "翠湖", "regime": "logistics-service", "timezone": "Asia/Shanghai"}
+    ]
+    assert [e["estate_id"] for e in group] == ["e-1", "e-2"]  # never another group's
+    assert anonymous.status_code == 401
+
+
+async def test_a_suggestion_reads_the_text_as_triage_would_and_stores_nothing(tmp_path: Path) -> None:
+    async with service_runtime(TRIAGE, tmp_path, T0) as rt:
+        async with routes_client(rt, person(rt, "kefu", "customer_service@e-1")) as client:
+            r = await client.post(
+                "/v1/triage/suggest",
+                json={"regime": "logistics-service", "text": "3号楼电梯困人了，有人被关在里面"},
+            )
+            unknown = await client.post("/v1/triage/suggest", json={"regime": "no-such", "text": "漏水"})
+            empty = await client.post("/v1/triage/suggest", json={"regime": "logistics-service", "text": " "})
+        async with routes_client(rt, {}) as client:
+            anonymous = await client.post(
+                "/v1/triage/suggest", json={"regime": "logistics-service", "text": "漏水"}
+            )
+        async with rt.engine.connect() as conn:
+            stored = (await conn.execute(text("SELECT count(*) FROM triage_results"))).scalar()
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["topic"], body["department"], body["urgency"]) == (
+        "elevator_entrapment",
+        "engineering",
+        "urgent",
+    )
+    assert unknown.status_code == 404 and empty.status_code == 400 and anonymous.status_code == 401
+    assert stored == 0
