@@ -166,6 +166,17 @@ async def test_a_phone_complaint_from_the_desk_to_a_reopened_case(browser: Brows
     await engineer.click("#do-resolve")
     await expect(engineer.locator("#order-status")).to_have_text("resolved", timeout=30_000)
 
+    # the urgent complaint was escalated to customer service on classification: the clerk's list
+    await clerk.goto("/escalations")
+    escalated = clerk.locator(f"tr.escalation[data-complaint='{complaint_id}']")
+    for _ in range(30):
+        if await escalated.count():
+            break
+        await clerk.wait_for_timeout(1000)
+        await clerk.reload()
+    await expect(escalated).to_contain_text("customer_service")
+    await shoot(clerk, "escalations")
+
     # the callback: its task opens once the case is resolved; the clerk records the answer
     await clerk.goto(f"/cases/{complaint_id}")
     for _ in range(60):
@@ -173,7 +184,9 @@ async def test_a_phone_complaint_from_the_desk_to_a_reopened_case(browser: Brows
             break
         await clerk.wait_for_timeout(1000)
         await clerk.reload()
-    await expect(clerk.locator(".callback details")).to_contain_text("")  # the script is shown
+    await expect(clerk.locator(".callback details")).to_contain_text("回访")  # the script is shown
+    await clerk.click("#reveal-contact")  # to call the resident back: the number, audited
+    await expect(clerk.locator("#contact")).to_contain_text("13812345678")
     await shoot(clerk, "case-callback")
     await clerk.check("input[name=satisfaction][value=dissatisfied]")
     await clerk.fill("#comment", "电梯还是时好时坏")

@@ -309,3 +309,63 @@ async def test_a_service_that_does_not_answer_is_a_message_not_a_traceback(
     await sign_in(client)
     r = await client.get("/queues")
     assert r.status_code == 200 and "sla-monitor is not answering" in r.text
+
+
+async def test_the_residents_number_shows_once_on_request_and_is_never_cached(
+    client: AsyncTestClient[Any], services: FakeServices
+) -> None:
+    services.on(
+        "POST", "/v1/complaints/c-1/contact", {"complaint_id": "c-1", "name": "张三", "phone": "13812345678"}
+    )
+    services.on(
+        "GET", "/v1/complaints/c-1", {"complaint_id": "c-1", "status": "dispatched", "estate_id": "estate-1"}
+    )
+    await sign_in(client)
+    assert "13812345678" not in (await client.get("/cases/c-1")).text
+    shown = await client.post("/cases/c-1/contact", headers={"x-csrftoken": csrf(client)})
+    assert shown.status_code == 200 and "13812345678" in shown.text
+    assert shown.headers["cache-control"] == "no-store"
+    asked = next(c for c in services.calls if c[1] == "/v1/complaints/c-1/contact")
+    assert asked[2] == {"purpose": "回访 / callback (desk console)"}
+    assert "13812345678" not in (await client.get("/cases/c-1")).text  # not kept anywhere
+    assert "13812345678" not in str(client.cookies)
+
+
+async def test_assigning_and_asking_for_compensation_go_to_dispatch(
+    client: AsyncTestClient[Any], services: FakeServices
+) -> None:
+    services.on("GET", "/v1/work-orders", {"items": [{"work_order_id": "w-1"}]})
+    services.on("GET", "/v1/work-orders/w-1", {"work_order_id": "w-1", "status": "open"})
+    services.on("POST", "/v1/work-orders/w-1/assign", {"detail": "estate cs-1 has no roster"}, 409)
+    services.on("POST", "/v1/work-orders/w-1/compensations", {"approval_id": "a-1", "status": "pending"}, 201)
+    await sign_in(client)
+    token = {"x-csrftoken": csrf(client)}
+    r = await client.post(
+        "/cases/c-1/assign", data={"staff_id": "", "reason": ""}, headers=token, follow_redirects=False
+    )
+    assert "has+no+roster" in r.headers["location"] and services.calls[-1][2] == {
+        "staff_id": None,
+        "reason": None,
+    }
+    form = {"kind": "cash", "amount_yuan": "200", "reason": "泡水损坏地板"}
+    r = await client.post("/cases/c-1/compensation", data=form, headers=token, follow_redirects=False)
+    assert "waits+for+approval" in r.headers["location"]
+    assert services.calls[-1][2] == {"kind": "cash", "amount_yuan": 200.0, "reason": "泡水损坏地板"}
+
+
+async def test_escalations_waiting_for_me(client: AsyncTestClient[Any], services: FakeServices) -> None:
+    escalated = {
+        "complaint_id": "c-7",
+        "estate_id": "estate-1",
+        "status": "dispatched",
+        "topic": "elevator",
+        "to_role": "customer_service",
+        "reason": "紧急投诉应立即通知",
+        "clock": None,
+        "at": "2026-12-06T10:00:00+00:00",
+    }
+    services.on("GET", "/v1/escalations", {"items": [escalated]})
+    await sign_in(client)
+    r = await client.get("/escalations")
+    assert "c-7" in r.text and "紧急投诉应立即通知" in r.text
+    assert services.calls[-1][1] == "/v1/escalations"

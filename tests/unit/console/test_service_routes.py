@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 from sqlalchemy import text
 
 from tests.unit.service_runtime import person, routes_client, service_runtime
@@ -63,3 +64,38 @@ async def test_a_suggestion_reads_the_text_as_triage_would_and_stores_nothing(tm
     )
     assert unknown.status_code == 404 and empty.status_code == 400 and anonymous.status_code == 401
     assert stored == 0
+
+
+async def test_escalations_waiting_for_me_are_my_roles_open_cases_in_my_estates(tmp_path: Path) -> None:
+    from tousu_archive.app import SPEC as ARCHIVE
+    from tousu_archive.models import CaseEvent, CaseFile
+
+    def case(cid: str, estate: str, status: str = "dispatched", tenant: str = "t1") -> CaseFile:
+        return CaseFile(
+            complaint_id=cid, tenant_id=tenant, estate_id=estate, status=status, updated_at=T0, escalations=1
+        )
+
+    def raised(cid: str, to_role: str, n: int) -> CaseEvent:
+        payload = {"to_role": to_role, "reason": "超时", "trigger": "breach", "clock": "onsite"}
+        return CaseEvent(
+            event_id=f"ev-{cid}-{n}",
+            complaint_id=cid,
+            type="EscalationRaised",
+            schema_version=1,
+            topic="sla.events",
+            occurred_at=T0,
+            payload=orjson.dumps(payload).decode(),
+        )
+
+    async with service_runtime(ARCHIVE, tmp_path, T0) as rt:
+        async with rt.sessions() as session, session.begin():
+            session.add_all([case("c-1", "e-1"), case("c-2", "e-1", status="closed"), case("c-3", "e-2"),
+                             case("c-4", "e-1", tenant="t2")])  # fmt: skip
+            session.add_all([raised("c-1", "station_head", 1), raised("c-1", "quality_manager", 2),
+                             raised("c-2", "station_head", 3), raised("c-3", "station_head", 4),
+                             raised("c-4", "station_head", 5)])  # fmt: skip
+        async with routes_client(rt, person(rt, "zhanzhang", "station_head@e-1")) as client:
+            mine = (await client.get("/v1/escalations?mine=true")).json()["items"]
+            everyone = (await client.get("/v1/escalations")).json()["items"]
+    assert [(e["complaint_id"], e["to_role"]) for e in mine] == [("c-1", "station_head")]
+    assert sorted(e["to_role"] for e in everyone) == ["quality_manager", "station_head"]  # still only c-1

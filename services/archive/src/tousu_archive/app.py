@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tousu_archive.audit import audit_topics, list_audit, on_audit_event
 from tousu_archive.entries_api import correct_case, hold_case, review_case
+from tousu_archive.escalations_api import list_escalations
 from tousu_archive.export import export_case, export_month
 from tousu_archive.handlers import on_any_event
 from tousu_archive.library import mark_typical, search_library, unmark_typical
@@ -70,6 +71,7 @@ SPEC = ServiceSpec(
     routes=[
         get_case,
         list_cases,
+        list_escalations,
         household_dossier,
         list_audit,
         get_report,

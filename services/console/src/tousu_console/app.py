@@ -28,9 +28,17 @@ from pydantic import ValidationError
 
 from tousu_console.auth_pages import login, login_page, logout
 from tousu_console.backend import Backend
-from tousu_console.case_pages import act, case_page, record_callback
+from tousu_console.case_pages import (
+    act,
+    assign,
+    case_page,
+    record_callback,
+    request_compensation,
+    reveal_contact,
+)
 from tousu_console.hub import Hub, topics_to_watch, watch
 from tousu_console.live import live_events
+from tousu_console.manager_pages import escalations
 from tousu_console.people import People, PeopleFileError
 from tousu_console.queue_pages import queues
 from tousu_console.register_pages import register, register_page
@@ -124,7 +132,11 @@ def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings 
             case_page,
             act,
             record_callback,
+            reveal_contact,
+            assign,
+            request_compensation,
             report_page,
+            escalations,
             download,
             live_events,
             create_static_files_router(path="/static", directories=[_HERE / "static"]),

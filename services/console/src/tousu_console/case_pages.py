@@ -28,6 +28,18 @@ class ActionForm(BaseModel):
     note: str = ""
 
 
+class AssignForm(BaseModel):
+    staff_id: str = ""  # empty: the estate's assignment rule picks
+    reason: str = ""
+
+
+class CompensationForm(BaseModel):
+    kind: Literal["cash", "management_fee_waiver", "parking_fee_waiver"]
+    amount_yuan: float | None = None
+    months: int | None = None
+    reason: str
+
+
 class CallbackForm(BaseModel):
     satisfaction: Literal["satisfied", "basically_satisfied", "dissatisfied"]
     comment: str = ""
@@ -38,7 +50,12 @@ class CallbackForm(BaseModel):
 async def case_page(
     request: Request[Any, Any, Any], complaint_id: str, msg: str = "", error: str = ""
 ) -> Template:
-    who = signed_in(request)
+    return await _case_template(request, signed_in(request), complaint_id, msg=msg, error=error)
+
+
+async def _case_template(
+    request: Request[Any, Any, Any], who: SignedIn, complaint_id: str, **extra: Any
+) -> Template:
     backend = console_of(request).backend
     parts: dict[str, Any] = {}
     missing: dict[str, str] = {}
@@ -53,7 +70,7 @@ async def case_page(
         except BackendError as exc:
             missing[name] = exc.message
     context = page_context(
-        request, who, complaint_id=complaint_id, verbs=VERBS, msg=msg, error=error, missing=missing, **parts
+        request, who, complaint_id=complaint_id, verbs=VERBS, missing=missing, **parts, **extra
     )
     return Template("case.html", context=context)
 
@@ -122,3 +139,62 @@ async def record_callback(
     except BackendError as exc:
         return _back(complaint_id, error=exc.message)
     return _back(complaint_id, msg="callback")
+
+
+@post("/cases/{complaint_id:str}/contact", include_in_schema=False, status_code=200)
+async def reveal_contact(request: Request[Any, Any, Any], complaint_id: str) -> Template:
+    """The resident's name and number in clear, for who calls back (intake audits each look).
+    Shown on this one answer and kept nowhere: not in the session, not in a cache."""
+    who = signed_in(request)
+    try:
+        contact = await console_of(request).backend.post(
+            "intake",
+            f"/v1/complaints/{complaint_id}/contact",
+            who.token,
+            {"purpose": "回访 / callback (desk console)"},
+        )
+    except BackendError as exc:
+        return await _case_template(request, who, complaint_id, error=exc.message)
+    page = await _case_template(request, who, complaint_id, contact=contact)
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+@post("/cases/{complaint_id:str}/assign", include_in_schema=False)
+async def assign(
+    request: Request[Any, Any, Any],
+    complaint_id: str,
+    data: Annotated[AssignForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
+    who = signed_in(request)
+    backend = console_of(request).backend
+    body = {"staff_id": data.staff_id.strip() or None, "reason": data.reason.strip() or None}
+    try:
+        order = await _work_order(backend, who, complaint_id)
+        if order is None:
+            return _back(complaint_id, error="no work order yet: dispatch has not opened one")
+        await backend.post("dispatch", f"/v1/work-orders/{order['work_order_id']}/assign", who.token, body)
+    except BackendError as exc:
+        return _back(complaint_id, error=exc.message)
+    return _back(complaint_id, msg="assigned")
+
+
+@post("/cases/{complaint_id:str}/compensation", include_in_schema=False)
+async def request_compensation(
+    request: Request[Any, Any, Any],
+    complaint_id: str,
+    data: Annotated[CompensationForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
+    who = signed_in(request)
+    backend = console_of(request).backend
+    body = data.model_dump(exclude_none=True)
+    try:
+        order = await _work_order(backend, who, complaint_id)
+        if order is None:
+            return _back(complaint_id, error="no work order yet: dispatch has not opened one")
+        await backend.post(
+            "dispatch", f"/v1/work-orders/{order['work_order_id']}/compensations", who.token, body
+        )
+    except BackendError as exc:
+        return _back(complaint_id, error=exc.message)
+    return _back(complaint_id, msg="compensation requested: it waits for approval")

@@ -59,4 +59,5 @@ def lang_of(request: Request[Any, Any, Any]) -> str:
 
 def page_context(request: Request[Any, Any, Any], who: SignedIn | None, **extra: Any) -> dict[str, Any]:
     lang = lang_of(request)
-    return {"who": who, "t": words(lang), "lang": lang, "path": request.url.path, **extra}
+    zone = request.app.state.console.settings.timezone
+    return {"who": who, "t": words(lang), "lang": lang, "path": request.url.path, "zone": zone, **extra}

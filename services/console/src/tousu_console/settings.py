@@ -32,6 +32,9 @@ class ConsoleSettings(BaseSettings):
     session_hours: int = Field(default=8, ge=1, le=24, description="how long a sign-in lasts")
     secure_cookies: bool = Field(default=False, description="send the session cookie over HTTPS only")
     request_timeout_seconds: float = Field(default=10, gt=0)
+    timezone: str = Field(
+        default="Asia/Shanghai", description="the zone the pages show times in (the estates' own, usually)"
+    )
     live_updates: bool = Field(default=True, description="read the lifecycle topics to update open pages")
 
     def url_of(self, service: str) -> str:

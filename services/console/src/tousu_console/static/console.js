@@ -2,6 +2,8 @@
 (function () {
   "use strict";
   const zh = document.documentElement.lang !== "en";
+  // times in the estates' zone (TOUSU_CONSOLE_TIMEZONE), wherever the browser is
+  const zone = document.documentElement.dataset.zone || undefined;
 
   function left(seconds) {
     const late = seconds < 0;
@@ -31,7 +33,7 @@
   function localTimes() {
     document.querySelectorAll("time.local").forEach(function (el) {
       const at = Date.parse(el.getAttribute("datetime"));
-      if (!isNaN(at)) el.textContent = new Date(at).toLocaleString(zh ? "zh-CN" : "en-GB", { hour12: false });
+      if (!isNaN(at)) el.textContent = new Date(at).toLocaleString(zh ? "zh-CN" : "en-GB", { hour12: false, timeZone: zone });
     });
   }
 
