@@ -31,6 +31,7 @@ PEOPLE = {
     "kefu": ("王敏", [f"customer_service@{ESTATE}", f"receiver@{ESTATE}"]),
     "gongcheng": ("李强", [f"engineering@{ESTATE}"]),
     "zhijian": ("赵磊", ["quality_manager@*"]),
+    "yunwei": ("孙涛", ["quality_manager@*"]),
 }
 #: where the screenshots are kept (CI keeps the folder as the run's artefacts)
 SHOTS = Path(os.environ.get("TOUSU_TEST_ARTEFACTS", ".run/artefacts")) / "console"
@@ -55,7 +56,8 @@ async def console(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Asy
     lines = ["people:"]
     for login, (name, roles) in PEOPLE.items():
         lines += [f"  - login: {login}", f"    name: {name}", f"    tenant: {TENANT}",
-                  f"    roles: [{', '.join(roles)}]", f"    password: {hash_password(PASSWORD)}"]  # fmt: skip
+                  f"    roles: [{', '.join(roles)}]", f"    password: {hash_password(PASSWORD)}",
+                  f"    operator: {'true' if login == 'yunwei' else 'false'}"]  # fmt: skip
     people.write_text("\n".join(lines) + "\n")
     urls = {
         name: stack.url(name)
@@ -215,6 +217,24 @@ async def test_a_manager_downloads_the_monthly_report(browser: Browser, console:
         saved = SHOTS / download.suggested_filename
         await download.save_as(saved)
         assert saved.read_bytes().startswith(magic), saved
+
+
+async def test_the_operator_sees_the_regimes_calendars_channels_and_dead_letters(
+    browser: Browser, console: str
+) -> None:
+    _, ops = await signed_in(browser, console, "yunwei")
+    await ops.goto("/ops")
+    await expect(ops.locator("#regimes")).to_contain_text("logistics-service@1")
+    await expect(ops.locator("#calendar")).to_contain_text("国务院办公厅")
+    await expect(ops.locator("#channels")).to_contain_text("console-desk")
+    await expect(ops.locator("#dead-letters")).to_contain_text(".dlq")  # each DLQ of the run, with its count
+    await shoot(ops, "ops")
+    await ops.click("#open-simulate")
+    await ops.click("#run-simulation")
+    await expect(ops.locator("#simulation tr[data-clock='onsite']")).to_contain_text("15 minutes")
+    await shoot(ops, "ops-simulate")
+    _, clerk = await signed_in(browser, console, "kefu")
+    assert (await clerk.goto("/ops")).status == 403  # not for desk staff
 
 
 async def test_the_pages_render_chinese_in_a_cjk_font(browser: Browser, console: str) -> None:

@@ -134,7 +134,8 @@ def _print_banner(tenant: str, estate: str, app_key: str) -> None:
 Tousu is up. Demo property group: {tenant}
 
   Desk console    http://127.0.0.1:{DEFAULT_PORTS["console"]}   sign in as kefu (desk clerk), gongcheng (engineer),
-                  zhanzhang (station head) or zhijian (quality manager); password: tousu-demo
+                  zhanzhang (station head), zhijian (quality manager) or yunwei (platform team);
+                  password: tousu-demo
   Intake (APP)    http://127.0.0.1:{intake}/v1/channels/http/jx-app   (key in .run/data/demo-channel-keys.json)
   Case query      http://127.0.0.1:{archive}/v1/complaints   (with a person's token, below)
   OpenAPI docs    http://127.0.0.1:{intake}/schema  and  http://127.0.0.1:{archive}/schema

@@ -20,7 +20,7 @@ import typer
 
 app = typer.Typer(help="Dead-letter topics: what consumers could not apply, and why.", no_args_is_help=True)
 
-DLQ_SUFFIX = ".dlq"
+DLQ_SUFFIX = ".dlq"  # as tousu_shared.kafka_offsets (not imported here: aiokafka loads on use)
 
 
 @dataclass(frozen=True)
@@ -81,14 +81,9 @@ def _reader(settings: Any) -> Any:
 
 async def dlq_counts(settings: Any) -> dict[str, int]:
     """Every DLQ topic of this prefix and how many messages it holds (end − beginning)."""
-    reader = _reader(settings)
-    await reader.start()
-    try:
-        prefix = settings.topic_prefix
-        names = [t for t in await reader.list_topics() if t.startswith(prefix) and t.endswith(DLQ_SUFFIX)]
-        return dict(sorted((await reader.message_counts(names)).items()))
-    finally:
-        await reader.close()
+    from tousu_shared.kafka_offsets import dlq_counts as counts
+
+    return await counts(settings.kafka_bootstrap, _client_options(settings), settings.topic_prefix)
 
 
 async def dead_messages(settings: Any, topic: str, limit: int, *, after_replayed: bool = False) -> list[Dead]:

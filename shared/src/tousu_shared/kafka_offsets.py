@@ -73,3 +73,17 @@ class OffsetReader:
     @property
     def consumer(self) -> AIOKafkaConsumer:
         return self._consumer
+
+
+DLQ_SUFFIX = ".dlq"
+
+
+async def dlq_counts(bootstrap: str, options: Mapping[str, Any], prefix: str) -> dict[str, int]:
+    """Every DLQ topic of this prefix and how many messages it holds (end − beginning)."""
+    reader = OffsetReader(bootstrap, options)
+    await reader.start()
+    try:
+        names = [t for t in await reader.list_topics() if t.startswith(prefix) and t.endswith(DLQ_SUFFIX)]
+        return dict(sorted((await reader.message_counts(names)).items()))
+    finally:
+        await reader.close()

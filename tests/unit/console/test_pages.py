@@ -3,6 +3,7 @@ registration steps, queues, a case, the report download, and what a refusal look
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -369,3 +370,55 @@ async def test_escalations_waiting_for_me(client: AsyncTestClient[Any], services
     r = await client.get("/escalations")
     assert "c-7" in r.text and "紧急投诉应立即通知" in r.text
     assert services.calls[-1][1] == "/v1/escalations"
+
+
+async def test_the_operator_pages_are_for_the_platform_team_only(
+    client: AsyncTestClient[Any], services: FakeServices
+) -> None:
+    await sign_in(client)
+    assert (await client.get("/ops")).status_code == 403
+    assert (await client.get("/ops/simulate")).status_code == 403
+
+
+@pytest.fixture
+async def operator_client(tmp_path: Path, services: FakeServices) -> AsyncIterator[AsyncTestClient[Any]]:
+    people = tmp_path / "people.yaml"
+    people.write_text(PEOPLE.replace("    password:", "    operator: true\n    password:"))
+    settings = ConsoleSettings(people_file=people, desk_key="desk-secret", live_updates=False)
+    app = build_app(settings, ServiceSettings(data_dir=tmp_path, kafka_bootstrap="127.0.0.1:1"))
+    app.state.console.backend = Backend(settings, httpx.AsyncClient(transport=httpx.MockTransport(services)))
+    async with AsyncTestClient(app) as test_client:
+        yield test_client
+
+
+async def test_the_operator_sees_regimes_calendars_channels_and_what_is_not_answering(
+    operator_client: AsyncTestClient[Any], services: FakeServices
+) -> None:
+    account = {"account_id": "jx-desk", "channel": "desk", "estates": ["estate-1"], "enabled": True}
+    services.on("GET", "/v1/channel-accounts", [account | {"rate_per_minute": 600}])
+    await sign_in(operator_client)
+    page = await operator_client.get("/ops")
+    assert page.status_code == 200
+    assert "property-role-matrix@1" in page.text and "国务院办公厅" in page.text and "jx-desk" in page.text
+    assert "dead letters: Kafka is not answering" in page.text
+    method, path, _, auth = services.calls[-1]
+    assert (method, path) == ("GET", "/v1/channel-accounts") and not auth.startswith(
+        "Bearer ey"
+    )  # the admin token
+    regime = await operator_client.get("/ops/regimes/logistics-service")
+    assert "emergency_notice" in regime.text and "emergency_notice_limit" in regime.text
+
+
+async def test_a_scenario_runs_in_virtual_time_and_a_bad_one_says_why(
+    operator_client: AsyncTestClient[Any],
+) -> None:
+    await sign_in(operator_client)
+    form = await operator_client.get("/ops/simulate")
+    scenario = re.search(r'<textarea id="scenario"[^>]*>(.*?)</textarea>', form.text, re.S)[1]  # type: ignore[index]
+    token = {"x-csrftoken": csrf(operator_client)}
+    ran = await operator_client.post(
+        "/ops/simulate", data={"scenario": html.unescape(scenario)}, headers=token
+    )
+    assert ran.status_code == 200 and 'data-clock="onsite"' in ran.text and "15 minutes" in ran.text
+    bad = await operator_client.post("/ops/simulate", data={"scenario": "regime: no-such\n"}, headers=token)
+    assert bad.status_code == 422 and 'class="error"' in bad.text

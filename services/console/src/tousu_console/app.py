@@ -39,6 +39,7 @@ from tousu_console.case_pages import (
 from tousu_console.hub import Hub, topics_to_watch, watch
 from tousu_console.live import live_events
 from tousu_console.manager_pages import escalations
+from tousu_console.ops_pages import ops_page, regime_page, run_simulation, simulate_page
 from tousu_console.people import People, PeopleFileError
 from tousu_console.queue_pages import queues
 from tousu_console.register_pages import register, register_page
@@ -100,6 +101,7 @@ def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings 
         backend=Backend(settings),
         data_dir=service.data_dir,
         hub=Hub(),
+        service=service,
     )
 
     @asynccontextmanager
@@ -137,6 +139,10 @@ def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings 
             request_compensation,
             report_page,
             escalations,
+            ops_page,
+            regime_page,
+            simulate_page,
+            run_simulation,
             download,
             live_events,
             create_static_files_router(path="/static", directories=[_HERE / "static"]),

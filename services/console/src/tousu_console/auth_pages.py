@@ -63,6 +63,7 @@ async def login(
                 "roles": person.roles,
                 "token": token,
                 "expires": time.time() + hours * 3600 - 60,
+                "operator": person.operator,
             }
         }
     )

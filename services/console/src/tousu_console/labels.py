@@ -113,6 +113,41 @@ _WORDS: dict[str, tuple[str, str]] = {
     "amount_yuan": ("金额（元）", "Amount (yuan)"),
     "months": ("月数", "Months"),
     "request_compensation": ("提交审批", "Send for approval"),
+    "ops": ("运维", "Operations"),
+    "regimes": ("规程及版本", "Regimes and versions"),
+    "regime": ("规程", "Regime"),
+    "name": ("名称", "Name"),
+    "source": ("来源", "Source"),
+    "calendar": ("节假日日历", "Holiday calendar"),
+    "year": ("年份", "Year"),
+    "holidays": ("放假日", "Days off"),
+    "workdays": ("调休上班日", "Make-up working days"),
+    "channels": ("渠道账户", "Channel accounts"),
+    "account": ("账户", "Account"),
+    "enabled": ("启用", "enabled"),
+    "disabled": ("停用", "disabled"),
+    "rate": ("限流", "Rate"),
+    "dead_letters": ("死信队列", "Dead letters"),
+    "messages": ("消息数", "Messages"),
+    "dlq_hint": (
+        "查看与重放：uv run tousu dlq list / show / replay",
+        "Look and replay: uv run tousu dlq list / show / replay",
+    ),
+    "simulate": ("情景模拟", "Simulate a scenario"),
+    "simulate_hint": (
+        "在虚拟时间里走一遍投诉：规程、登记时间、投诉内容和各步处理"
+        "（+15m 表示登记后 15 分钟）。不写入任何数据。",
+        "One complaint through its regime in virtual time: regime, received_at, complaint and actions"
+        " (+15m: fifteen minutes after it was received). Nothing is stored.",
+    ),
+    "scenario": ("情景（YAML）", "Scenario (YAML)"),
+    "run": ("运行", "Run"),
+    "target": ("时限", "Target"),
+    "starts_stops": ("开始 → 停止", "Starts → stops on"),
+    "parameters": ("参数", "Parameters"),
+    "default": ("默认值", "Default"),
+    "started": ("开始", "Started"),
+    "stopped": ("停止", "Stopped"),
 }
 
 

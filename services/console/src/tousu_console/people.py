@@ -29,6 +29,8 @@ class Person(BaseModel):
     tenant: str = Field(min_length=1, max_length=64)
     roles: list[str] = Field(min_length=1)
     password: str = Field(description="scrypt$N$r$p$salt$hash (tousu console hash-password)")
+    #: of the platform team: sees the operator pages (regimes, calendars, channels, dead letters)
+    operator: bool = False
 
     @field_validator("roles")
     @classmethod

@@ -13,6 +13,7 @@ from tousu_console.backend import Backend
 from tousu_console.hub import Hub
 from tousu_console.people import People
 from tousu_console.settings import ConsoleSettings
+from tousu_shared.settings import ServiceSettings
 
 
 @dataclass
@@ -22,6 +23,8 @@ class Console:
     backend: Backend
     data_dir: Path
     hub: Hub
+    #: the Kafka, topic prefix and data folder settings it shares with the services
+    service: ServiceSettings
 
 
 def console_of(request: Request[Any, Any, Any]) -> Console:

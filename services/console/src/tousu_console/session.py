@@ -24,6 +24,7 @@ class SignedIn:
     roles: list[str]
     token: str
     expires: float
+    operator: bool = False
 
     def estates(self) -> list[str]:
         return sorted({g.estate for g in parse_grants(self.roles) if g.estate != "*"})

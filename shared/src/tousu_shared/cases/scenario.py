@@ -77,9 +77,16 @@ class Scenario(BaseModel):
 
 def read_scenario(path: Path) -> Scenario:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(str(exc.strerror or exc)) from None
+    return parse_scenario(text)
+
+
+def parse_scenario(text: str) -> Scenario:
+    """A scenario from its YAML text (a file's, or one typed into the console)."""
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(f"not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
