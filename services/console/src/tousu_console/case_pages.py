@@ -99,25 +99,33 @@ def _back(complaint_id: str, **say: str) -> Redirect:
     return Redirect(f"/cases/{complaint_id}?{urlencode(say)}")
 
 
-@post("/cases/{complaint_id:str}/action", include_in_schema=False)
-async def act(
-    request: Request[Any, Any, Any],
-    complaint_id: str,
-    data: Annotated[ActionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+async def _to_work_order(
+    request: Request[Any, Any, Any], complaint_id: str, what: str, body: dict[str, Any], done: str
 ) -> Redirect:
+    """POST ``body`` to the case's work order (``…/{what}`` at dispatch), then back to the case
+    page saying ``done``, or what went wrong."""
     who = signed_in(request)
     backend = console_of(request).backend
     try:
         order = await _work_order(backend, who, complaint_id)
         if order is None:
             return _back(complaint_id, error="no work order yet: dispatch has not opened one")
-        body = {"verb": data.verb, "note": data.note.strip() or None}
-        if data.verb == "reopen":
-            body["reason"] = data.note.strip() or None
-        await backend.post("dispatch", f"/v1/work-orders/{order['work_order_id']}/actions", who.token, body)
+        await backend.post("dispatch", f"/v1/work-orders/{order['work_order_id']}/{what}", who.token, body)
     except BackendError as exc:
         return _back(complaint_id, error=exc.message)
-    return _back(complaint_id, msg=data.verb)
+    return _back(complaint_id, msg=done)
+
+
+@post("/cases/{complaint_id:str}/action", include_in_schema=False)
+async def act(
+    request: Request[Any, Any, Any],
+    complaint_id: str,
+    data: Annotated[ActionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
+    body = {"verb": data.verb, "note": data.note.strip() or None}
+    if data.verb == "reopen":
+        body["reason"] = data.note.strip() or None
+    return await _to_work_order(request, complaint_id, "actions", body, data.verb)
 
 
 @post("/cases/{complaint_id:str}/callback", include_in_schema=False)
@@ -166,17 +174,8 @@ async def assign(
     complaint_id: str,
     data: Annotated[AssignForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
-    who = signed_in(request)
-    backend = console_of(request).backend
     body = {"staff_id": data.staff_id.strip() or None, "reason": data.reason.strip() or None}
-    try:
-        order = await _work_order(backend, who, complaint_id)
-        if order is None:
-            return _back(complaint_id, error="no work order yet: dispatch has not opened one")
-        await backend.post("dispatch", f"/v1/work-orders/{order['work_order_id']}/assign", who.token, body)
-    except BackendError as exc:
-        return _back(complaint_id, error=exc.message)
-    return _back(complaint_id, msg="assigned")
+    return await _to_work_order(request, complaint_id, "assign", body, "assigned")
 
 
 @post("/cases/{complaint_id:str}/compensation", include_in_schema=False)
@@ -185,16 +184,7 @@ async def request_compensation(
     complaint_id: str,
     data: Annotated[CompensationForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
-    who = signed_in(request)
-    backend = console_of(request).backend
     body = data.model_dump(exclude_none=True)
-    try:
-        order = await _work_order(backend, who, complaint_id)
-        if order is None:
-            return _back(complaint_id, error="no work order yet: dispatch has not opened one")
-        await backend.post(
-            "dispatch", f"/v1/work-orders/{order['work_order_id']}/compensations", who.token, body
-        )
-    except BackendError as exc:
-        return _back(complaint_id, error=exc.message)
-    return _back(complaint_id, msg="compensation requested: it waits for approval")
+    return await _to_work_order(
+        request, complaint_id, "compensations", body, "compensation requested: it waits for approval"
+    )
