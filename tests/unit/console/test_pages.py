@@ -422,3 +422,28 @@ async def test_a_scenario_runs_in_virtual_time_and_a_bad_one_says_why(
     assert ran.status_code == 200 and 'data-clock="onsite"' in ran.text and "15 minutes" in ran.text
     bad = await operator_client.post("/ops/simulate", data={"scenario": "regime: no-such\n"}, headers=token)
     assert bad.status_code == 422 and 'class="error"' in bad.text
+
+
+async def test_my_work_shows_each_orders_soonest_clock_from_one_call(
+    client: AsyncTestClient[Any], services: FakeServices
+) -> None:
+    order = {"complaint_id": "c-1", "topic": "water_leak", "category": "facility", "status": "accepted"}
+    services.on("GET", "/v1/work-orders", {"items": [order, order | {"complaint_id": "c-2"}]})
+    later = {
+        "complaint_id": "c-1",
+        "name": "resolution",
+        "status": "running",
+        "due_at": "2026-12-09T10:00:00+08:00",
+    }
+    soon = later | {
+        "name": "onsite",
+        "due_at": "2026-12-06T10:15:00+08:00",
+        "started_at": "2026-12-06T10:00:00+08:00",
+    }
+    services.on("GET", "/v1/open-clocks", {"items": [soon, later]})
+    await sign_in(client)
+    page = await client.get("/queues?view=mine")
+    assert 'datetime="2026-12-06T10:15:00+08:00"' in page.text and "2026-12-09" not in page.text
+    assert "water_leak · facility · onsite" in page.text
+    asked = [c for c in services.calls if c[1] == "/v1/open-clocks"]
+    assert len(asked) == 1

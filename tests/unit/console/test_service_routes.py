@@ -99,3 +99,37 @@ async def test_escalations_waiting_for_me_are_my_roles_open_cases_in_my_estates(
             everyone = (await client.get("/v1/escalations")).json()["items"]
     assert [(e["complaint_id"], e["to_role"]) for e in mine] == [("c-1", "station_head")]
     assert sorted(e["to_role"] for e in everyone) == ["quality_manager", "station_head"]  # still only c-1
+
+
+async def test_open_clocks_of_many_cases_at_once_only_my_groups_and_estates(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from tousu_sla_monitor.app import SPEC as SLA
+    from tousu_sla_monitor.models import SlaClockRun
+
+    def run(cid: str, n: int, estate: str = "e-1", tenant: str = "t1", is_open: bool = True) -> SlaClockRun:
+        return SlaClockRun(
+            complaint_id=cid,
+            run=n,
+            tenant_id=tenant,
+            estate_id=estate,
+            department="engineering",
+            name=f"clock-{n}",
+            target="15 minutes",
+            status="running" if is_open else "met",
+            is_open=is_open,
+            started_at=T0,
+            due_at=T0 + timedelta(minutes=15 * n),
+        )
+
+    async with service_runtime(SLA, tmp_path, T0) as rt:
+        async with rt.sessions() as session, session.begin():
+            mine = [run("c-1", 2), run("c-1", 1), run("c-1", 3, is_open=False)]
+            session.add_all([*mine, run("c-2", 1, estate="e-2"), run("c-3", 1, tenant="t2")])
+        async with routes_client(rt, person(rt, "kefu", "customer_service@e-1")) as client:
+            found = (await client.get("/v1/open-clocks?complaint_ids=c-1,c-2,c-3")).json()["items"]
+            too_many = await client.get(
+                "/v1/open-clocks?complaint_ids=" + ",".join(f"c{i}" for i in range(201))
+            )
+    assert [(c["complaint_id"], c["name"]) for c in found] == [("c-1", "clock-1"), ("c-1", "clock-2")]
+    assert too_many.status_code == 400

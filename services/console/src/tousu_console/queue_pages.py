@@ -9,7 +9,7 @@ from typing import Any, Literal
 from litestar import Request, get
 from litestar.response import Template
 
-from tousu_console.backend import BackendError
+from tousu_console.backend import Backend, BackendError
 from tousu_console.runtime import console_of
 from tousu_console.session import page_context, signed_in
 
@@ -52,6 +52,8 @@ async def queues(
         error = exc.message
     if q and view != "overdue":
         rows = [r for r in rows if q.lower() in " ".join(str(v) for v in r.values()).lower()]
+    if view != "department" and rows:
+        rows = await _with_clocks(backend, who.token, rows)
     context = page_context(
         request,
         who,
@@ -65,6 +67,28 @@ async def queues(
         error=error,
     )
     return Template("queue_rows.html" if fragment else "queues.html", context=context)
+
+
+async def _with_clocks(backend: Backend, token: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with the soonest-due open clock of its case (one call for the whole list)."""
+    try:
+        found = await backend.get(
+            "sla-monitor",
+            "/v1/open-clocks",
+            token,
+            complaint_ids=",".join(r["complaint_id"] for r in rows[:200]),
+        )
+    except BackendError:
+        return rows  # the list still shows; its clocks say "—"
+    soonest: dict[str, dict[str, Any]] = {}
+    for item in found["items"]:  # soonest due first
+        soonest.setdefault(item["complaint_id"], item)
+    for row in rows:
+        if clock := soonest.get(row["complaint_id"]):
+            row |= {k: v for k, v in _clock_row(clock).items() if k not in ("what", "owner", "status")}
+            row["what"] = f"{row['what']} · {clock['name']}"
+            row["clock_status"] = clock["status"]
+    return rows
 
 
 def _clock_row(item: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from tousu_sla_monitor.firing import FiringLoop
 from tousu_sla_monitor.handlers import lifecycle_handler
 from tousu_sla_monitor.metrics import sample_clocks
 from tousu_sla_monitor.models import SlaCase
-from tousu_sla_monitor.routes import case_clocks, department_queue
+from tousu_sla_monitor.routes import case_clocks, department_queue, open_clocks
 
 
 class SlaSettings(BaseSettings):
@@ -58,7 +58,7 @@ SPEC = ServiceSpec(
     title="Tousu sla-monitor",
     migrations="tousu_sla_monitor.migrations",
     writes=lambda topics, regimes: [topics.sla],
-    routes=[case_clocks, department_queue],
+    routes=[case_clocks, department_queue, open_clocks],
     setup=setup,
     sample=sample_clocks,
 )
