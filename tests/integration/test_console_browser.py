@@ -120,6 +120,10 @@ async def register_with_the_keyboard(page: Page) -> str:
     await keys.type("13812345678")
     await keys.press("Tab")
     await keys.type("3号楼电梯困人了，有人被关在里面出不来，请马上派人")
+    # as the clerk types, how triage would read it (and what to ask) appears under the text
+    await expect(page.locator("#live-suggestion")).to_contain_text("engineering")
+    await expect(page.locator("#live-suggestion")).to_contain_text("urgent")
+    await expect(page.locator("#text")).to_be_focused()  # the suggestion took no focus
     await shoot(page, "register-form")
     for _ in range(5):  # location, occurred at, persons involved, evidence → the button
         await keys.press("Tab")

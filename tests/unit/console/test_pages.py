@@ -447,3 +447,20 @@ async def test_my_work_shows_each_orders_soonest_clock_from_one_call(
     assert "water_leak · facility · onsite" in page.text
     asked = [c for c in services.calls if c[1] == "/v1/open-clocks"]
     assert len(asked) == 1
+
+
+async def test_the_form_suggests_while_the_clerk_types(
+    client: AsyncTestClient[Any], services: FakeServices
+) -> None:
+    services.on("POST", "/v1/triage/suggest", {"department": "engineering", "category": "maintenance",
+                                              "topic": "elevator", "questions": ["几号电梯？"]})  # fmt: skip
+    await sign_in(client)
+    await client.get("/register")
+    form = {"estate_id": "estate-1", "text": "电梯坏了", "channel": "phone"}
+    r = await client.post("/register/suggest", data=form, headers={"x-csrftoken": csrf(client)})
+    assert r.status_code == 200 and "几号电梯？" in r.text and "<html" not in r.text
+    assert services.calls[-1][2] == {"regime": "logistics-service", "text": "电梯坏了", "channel": "phone"}
+    other = await client.post(
+        "/register/suggest", data=form | {"estate_id": "estate-9"}, headers={"x-csrftoken": csrf(client)}
+    )
+    assert "几号电梯" not in other.text  # not one of the clerk's estates: nothing asked

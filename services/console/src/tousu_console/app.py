@@ -42,7 +42,7 @@ from tousu_console.manager_pages import escalations
 from tousu_console.ops_pages import ops_page, regime_page, run_simulation, simulate_page
 from tousu_console.people import People, PeopleFileError
 from tousu_console.queue_pages import queues
-from tousu_console.register_pages import register, register_page
+from tousu_console.register_pages import register, register_page, suggest_while_typing
 from tousu_console.report_pages import download, report_page
 from tousu_console.runtime import Console
 from tousu_console.session import SignInNeeded
@@ -130,6 +130,7 @@ def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings 
             logout,
             register_page,
             register,
+            suggest_while_typing,
             queues,
             case_page,
             act,

@@ -151,3 +151,35 @@ async def _form_page(
         estates, error = [], error or exc.message
     context = page_context(request, who, form=form, estates=estates, error=error)
     return Template("register.html", context=context, status_code=200 if error is None else 422)
+
+
+class SuggestForm(BaseModel):
+    estate_id: str = ""
+    text: str = ""
+    channel: Literal["phone", "onsite"] = "phone"
+
+
+@post("/register/suggest", include_in_schema=False, status_code=200)
+async def suggest_while_typing(
+    request: Request[Any, Any, Any],
+    data: Annotated[SuggestForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Template:
+    """How triage would read the text so far (the form asks as the clerk types, console.js):
+    the likely department and level, and the questions still to ask. Nothing is stored."""
+    who = signed_in(request)
+    console = console_of(request)
+    suggestion, error = None, None
+    try:
+        estate = next((e for e in await my_estates(console, who) if e["estate_id"] == data.estate_id), None)
+        if estate is not None and data.text.strip():
+            suggestion = await console.backend.post(
+                "triage",
+                "/v1/triage/suggest",
+                who.token,
+                {"regime": estate["regime"], "text": data.text, "channel": data.channel},
+            )
+    except BackendError as exc:
+        error = exc.message
+    return Template(
+        "_suggestion.html", context=page_context(request, who, suggestion=suggestion, error=error)
+    )

@@ -72,7 +72,27 @@
     window.location.reload();
   }
 
+  // the registration form: how triage would read the text so far, as the clerk types
+  function suggestWhileTyping() {
+    const box = document.getElementById("live-suggestion");
+    const form = document.getElementById("register-form");
+    if (!box || !form) return;
+    let pending = null, asked = "";
+    function ask() {
+      const data = new URLSearchParams(new FormData(form));
+      const key = data.get("estate_id") + "|" + data.get("channel") + "|" + data.get("text");
+      if (key === asked || !String(data.get("text") || "").trim()) return;
+      asked = key;
+      const token = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+      fetch(box.dataset.suggest, { method: "POST", body: data, credentials: "same-origin", headers: { "x-csrftoken": decodeURIComponent(token) } })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) { box.innerHTML = html; });
+    }
+    form.addEventListener("input", function () { clearTimeout(pending); pending = setTimeout(ask, 600); });
+    ask();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    localTimes(); tick(); setInterval(tick, 1000); live();
+    localTimes(); tick(); setInterval(tick, 1000); live(); suggestWhileTyping();
   });
 })();
