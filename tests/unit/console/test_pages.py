@@ -464,3 +464,13 @@ async def test_the_form_suggests_while_the_clerk_types(
         "/register/suggest", data=form | {"estate_id": "estate-9"}, headers={"x-csrftoken": csrf(client)}
     )
     assert "几号电梯" not in other.text  # not one of the clerk's estates: nothing asked
+
+
+async def test_what_the_script_fetches_says_401_when_the_sign_in_has_lapsed(
+    client: AsyncTestClient[Any],
+) -> None:
+    await client.get("/login")
+    for path in ("/live", "/queues?fragment=1"):
+        assert (await client.get(path, follow_redirects=False)).status_code == 401
+    r = await client.post("/register/suggest", data={"text": "漏水"}, headers={"x-csrftoken": csrf(client)})
+    assert r.status_code == 401

@@ -71,8 +71,12 @@ async def health_ready() -> dict[str, str]:
     return {"status": "ready", "service": "console"}
 
 
+#: what the pages' script fetches: a 401 there, not the sign-in page inside the page
+_FETCHED = ("/live", "/register/suggest")
+
+
 def _sign_in_first(request: Request[Any, Any, Any], exc: SignInNeeded) -> Response[Any]:
-    if request.url.path == "/live":
+    if request.url.path in _FETCHED or request.query_params.get("fragment"):
         return Response({"detail": "sign in first"}, status_code=401)
     return Redirect(f"/login?next={exc.detail}")
 
