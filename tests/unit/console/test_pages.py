@@ -474,3 +474,24 @@ async def test_what_the_script_fetches_says_401_when_the_sign_in_has_lapsed(
         assert (await client.get(path, follow_redirects=False)).status_code == 401
     r = await client.post("/register/suggest", data={"text": "漏水"}, headers={"x-csrftoken": csrf(client)})
     assert r.status_code == 401
+
+
+async def test_intake_away_keeps_what_the_clerk_typed_and_says_so(
+    client: AsyncTestClient[Any], services: FakeServices
+) -> None:
+    await sign_in(client)
+    await client.get("/register")
+
+    def away(_req: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    services.routes[("GET", "/v1/my/estates")] = away
+    fields = {
+        "form_id": "f-9",
+        "channel": "phone",
+        "estate_id": "estate-1",
+        "text": "楼道灯坏了",
+        "step": "preview",
+    }
+    r = await client.post("/register", data=fields, headers={"x-csrftoken": csrf(client)})
+    assert r.status_code == 422 and "intake is not answering" in r.text and "楼道灯坏了" in r.text

@@ -62,15 +62,15 @@ async def register(
     form = data.model_copy(update={"form_id": data.form_id or new_id()})
     if form.step == "edit":
         return await _form_page(request, console, who, form, error=None)
-    estates = await my_estates(console, who)
-    estate = next((e for e in estates if e["estate_id"] == form.estate_id), None)
-    if estate is None:
-        return await _form_page(request, console, who, form, error="choose one of your estates")
     try:
-        desk = _desk_form(form, who, estate)
-    except ValueError as exc:
-        return await _form_page(request, console, who, form, error=str(exc))
-    try:
+        estates = await my_estates(console, who)
+        estate = next((e for e in estates if e["estate_id"] == form.estate_id), None)
+        if estate is None:
+            return await _form_page(request, console, who, form, error="choose one of your estates")
+        try:
+            desk = _desk_form(form, who, estate)
+        except ValueError as exc:
+            return await _form_page(request, console, who, form, error=str(exc))
         if form.step == "preview":
             return await _preview_page(request, console, who, form, desk, estate)
         reply = await console.backend.desk(desk | {"confirmed": True}, preview=False)
