@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tousu_console.hub import Hub, Listener, notice_of
+from tousu_console.hub import CLOSING, Hub, Listener, notice_of
 
 from tousu_shared.contracts.envelope import Envelope
 from tousu_shared.contracts.events import WorkOrderCreated
@@ -52,3 +52,17 @@ def test_a_notice_holds_ids_and_the_type_only() -> None:
         "complaint_id": "c-1", "estate": "estate-1", "tenant": "group-a", "type": "WorkOrderCreated"
     }  # fmt: skip
     assert notice_of(b"not an envelope") is None
+
+
+def test_a_stop_ends_every_pages_stream_even_one_that_stopped_reading() -> None:
+    hub = Hub()
+    reading, stuck = Listener("group-a", None), Listener("group-a", None)
+    hub.listeners |= {reading, stuck}
+    for _ in range(stuck.queue.maxsize):
+        hub.tell(_notice("group-a", "estate-1"))
+    reading.queue = type(reading.queue)(maxsize=100)  # this page read everything
+    hub.close()
+    assert hub.closing
+    assert reading.queue.get_nowait() is CLOSING
+    last = [stuck.queue.get_nowait() for _ in range(stuck.queue.qsize())][-1]
+    assert last is CLOSING

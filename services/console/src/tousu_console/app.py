@@ -9,6 +9,7 @@ import contextlib
 import os
 import secrets
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -54,6 +55,8 @@ from tousu_shared.settings import ServiceSettings
 
 log = get_logger(__name__)
 _HERE = Path(__file__).parent
+#: how long a stop waits for requests in flight (and the pages' live streams) to end
+SHUTDOWN_SECONDS = 3
 
 
 @get("/", include_in_schema=False)
@@ -184,6 +187,25 @@ def main() -> None:
         raise SystemExit(2) from None
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sys.exit(0))
-    uvicorn.run(
-        app, host=service.http_host, port=service.port_for("console"), log_level="warning", access_log=False
+    config = uvicorn.Config(
+        app,
+        host=service.http_host,
+        port=service.port_for("console"),
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=SHUTDOWN_SECONDS,
     )
+    _Server(config, app.state.console.hub).run()
+
+
+class _Server(uvicorn.Server):
+    """Each open page holds its /live stream until the page goes; a stop ends the streams
+    first, so it waits for forms in flight, not for browsers (pages reconnect elsewhere)."""
+
+    def __init__(self, config: uvicorn.Config, hub: Hub) -> None:
+        super().__init__(config)
+        self._hub = hub
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._hub.close()
+        await super().shutdown(sockets)

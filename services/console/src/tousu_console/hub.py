@@ -28,9 +28,22 @@ class Listener:
         return tenant == self.tenant and (self.estates is None or estate in self.estates)
 
 
+#: the last notice a page gets: the console is stopping (the page reconnects to another)
+CLOSING = {"type": "closing"}
+
+
 class Hub:
     def __init__(self) -> None:
         self.listeners: set[Listener] = set()
+        self.closing = False
+
+    def close(self) -> None:
+        """End every page's stream, so a stop does not wait for the browsers to go."""
+        self.closing = True
+        for listener in list(self.listeners):
+            if listener.queue.full():  # a page that stopped reading: room for the last word
+                listener.queue.get_nowait()
+            listener.queue.put_nowait(CLOSING)
 
     def tell(self, notice: dict[str, str]) -> None:
         for listener in list(self.listeners):

@@ -12,7 +12,7 @@ import orjson
 from litestar import Request, get
 from litestar.response import ServerSentEvent
 
-from tousu_console.hub import Listener
+from tousu_console.hub import CLOSING, Listener
 from tousu_console.runtime import console_of
 from tousu_console.session import signed_in
 from tousu_shared.identity.principal import ALL_ESTATES, parse_grants
@@ -32,6 +32,8 @@ async def live_events(request: Request[Any, Any, Any]) -> ServerSentEvent:
     async def stream() -> AsyncIterator[str]:
         hub.listeners.add(listener)
         try:
+            if hub.closing:
+                return
             yield orjson.dumps({"type": "hello"}).decode()
             while True:
                 try:
@@ -40,6 +42,8 @@ async def live_events(request: Request[Any, Any, Any]) -> ServerSentEvent:
                     yield orjson.dumps({"type": "keepalive"}).decode()
                     continue
                 yield orjson.dumps({k: v for k, v in notice.items() if k != "tenant"}).decode()
+                if notice is CLOSING:
+                    return
         finally:
             hub.listeners.discard(listener)
 
