@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import secrets
+import hashlib
 import signal
 import socket
 import sys
@@ -48,6 +47,7 @@ from tousu_console.report_pages import download, report_page
 from tousu_console.runtime import Console
 from tousu_console.session import SignInNeeded
 from tousu_console.settings import ConsoleSettings
+from tousu_shared.admin_token import generated_secret
 from tousu_shared.contracts.topics import Topics
 from tousu_shared.kafka_auth import client_options, kafka_security
 from tousu_shared.logging import configure_logging, get_logger
@@ -84,24 +84,24 @@ def _sign_in_first(request: Request[Any, Any, Any], exc: SignInNeeded) -> Respon
     return Redirect(f"/login?next={exc.detail}")
 
 
-def _private(path: str, flags: int) -> int:
-    return os.open(path, flags, 0o600)
-
-
-def _secret(data_dir: Path, name: str) -> bytes:
-    """A random key kept under the data folder (mode 0600), made on first start."""
-    path = data_dir / "console" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        # "x": replicas starting together keep the first one's key
-        with contextlib.suppress(FileExistsError), open(path, "xb", opener=_private) as f:
-            f.write(secrets.token_bytes(32))
-    return path.read_bytes()
+def _keys(settings: ConsoleSettings, data_dir: Path) -> tuple[bytes, str]:
+    """The session cookie's key and the CSRF secret, both from one secret: the console's
+    ``TOUSU_CONSOLE_SECRET`` (the same on every replica), or one generated under the data
+    folder for a local run."""
+    secret = (
+        settings.secret.get_secret_value()
+        if settings.secret
+        else generated_secret(data_dir / "console" / "secret", "console secret", "TOUSU_CONSOLE_SECRET")
+    )
+    return hashlib.sha256(b"session|" + secret.encode()).digest(), hashlib.sha256(
+        b"csrf|" + secret.encode()
+    ).hexdigest()
 
 
 def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings | None = None) -> Litestar:
     settings = settings or ConsoleSettings()
     service = service or ServiceSettings()
+    session_key, csrf_secret = _keys(settings, service.data_dir)
     console = Console(
         settings=settings,
         people=People.load(settings.people_file),
@@ -158,7 +158,7 @@ def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings 
         template_config=TemplateConfig(directory=_HERE / "templates", engine=JinjaTemplateEngine),
         middleware=[
             CookieBackendConfig(
-                secret=_secret(service.data_dir, "session.key"),
+                secret=session_key,
                 key="tousu_session",
                 max_age=settings.session_hours * 3600,
                 samesite="strict",
@@ -166,7 +166,7 @@ def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings 
             ).middleware
         ],
         csrf_config=CSRFConfig(
-            secret=_secret(service.data_dir, "csrf.key").hex(),
+            secret=csrf_secret,
             cookie_samesite="strict",
             cookie_secure=settings.secure_cookies,
             exclude=["/health"],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from tousu_console.settings import ConsoleSettings
 
@@ -32,6 +33,7 @@ class Backend:
     def __init__(self, settings: ConsoleSettings, client: httpx.AsyncClient | None = None) -> None:
         self.settings = settings
         self.client = client or httpx.AsyncClient(timeout=settings.request_timeout_seconds)
+        self._desk_key: str | None = None  # read once found (a missing file is asked again)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -71,7 +73,7 @@ class Backend:
     async def desk(self, form: dict[str, Any], *, preview: bool) -> Reply:
         """The desk channel: a form typed by a clerk, sent with the desk account's key."""
         account = self.settings.desk_account
-        key = desk_key(self.settings)
+        key = self._desk_key = self._desk_key or desk_key(self.settings)
         return await self.call(
             "intake",
             "POST",
@@ -86,8 +88,6 @@ def desk_key(settings: ConsoleSettings) -> str:
     if settings.desk_key is not None:
         return settings.desk_key.get_secret_value()
     if settings.desk_key_file is not None:
-        import orjson
-
         try:
             keys = orjson.loads(settings.desk_key_file.read_bytes())
         except (OSError, orjson.JSONDecodeError) as exc:

@@ -32,10 +32,6 @@ class SignedIn:
     def role_names(self) -> list[str]:
         return sorted({g.role for g in parse_grants(self.roles)})
 
-    def departments(self) -> list[str]:
-        """The departments whose queues are theirs: a department is named by its role."""
-        return self.role_names()
-
 
 class SignInNeeded(NotAuthorizedException):
     pass

@@ -29,6 +29,11 @@ class ConsoleSettings(BaseSettings):
     desk_key_file: Path | None = Field(
         default=None, description="a JSON file {account: key} (make run's demo-channel-keys.json)"
     )
+    secret: SecretStr | None = Field(
+        default=None,
+        description="keys the session cookie and the forms' CSRF tokens; the same on every replica "
+        "(a local run generates one under the data folder)",
+    )
     session_hours: int = Field(default=8, ge=1, le=24, description="how long a sign-in lasts")
     secure_cookies: bool = Field(default=False, description="send the session cookie over HTTPS only")
     request_timeout_seconds: float = Field(default=10, gt=0)
