@@ -2,15 +2,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PYTEST_ARGS ?=
-# `make bench` runs on servers of its own, beside any of `make test` (55432, 9092/9093).
-BENCH_PG_PORT ?= 55442
+# `make bench` runs on servers of its own, beside any of `make test` (25432, 9092/9093).
+BENCH_PG_PORT ?= 25442
 BENCH_KAFKA_PORT ?= 9094
 BENCH_KAFKA_CONTROLLER_PORT ?= 9095
 BENCH_ARGS ?=
 BENCH_ARCHIVE_ARGS ?=
 BENCH_E2E_ARGS ?=
 # `make chaos` kills its broker and database, so they are its own too (and wiped afterwards).
-CHAOS_PG_PORT ?= 55452
+CHAOS_PG_PORT ?= 25452
 CHAOS_KAFKA_PORT ?= 9096
 CHAOS_KAFKA_CONTROLLER_PORT ?= 9097
 CHAOS_ARGS ?=
@@ -88,7 +88,7 @@ kafka-up: ## Start the local Kafka broker (port: TOUSU_KAFKA_PORT, default 9092)
 kafka-down: ## Stop the local Kafka broker
 	bash scripts/kafka.sh stop
 
-pg-up: ## Start the local PostgreSQL server (port: TOUSU_PG_PORT, default 55432)
+pg-up: ## Start the local PostgreSQL server (port: TOUSU_PG_PORT, default 25432)
 	bash scripts/postgres.sh start
 
 pg-down: ## Stop the local PostgreSQL server

@@ -79,7 +79,7 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
     args = ap.parse_args()
     # the bench's own servers (the Makefile's BENCH_SERVERS), as the integration stack reads them
-    pg, kafka = os.environ.get("TOUSU_PG_PORT", "55442"), os.environ.get("TOUSU_KAFKA_PORT", "9094")
+    pg, kafka = os.environ.get("TOUSU_PG_PORT", "25442"), os.environ.get("TOUSU_KAFKA_PORT", "9094")
     os.environ["TOUSU_TEST_DATABASE_URL"] = f"postgresql+asyncpg://tousu@127.0.0.1:{pg}/postgres"
     os.environ["TOUSU_TEST_KAFKA_BOOTSTRAP"] = f"127.0.0.1:{kafka}"
     return args

@@ -39,7 +39,7 @@ BACKLOG = "SELECT count(*) FROM sla_cases WHERE next_due_at < $1"
 
 
 def _args() -> argparse.Namespace:
-    pg_port = os.environ.get("TOUSU_PG_PORT", "55442")
+    pg_port = os.environ.get("TOUSU_PG_PORT", "25442")
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pg", default=f"postgresql://tousu@127.0.0.1:{pg_port}/postgres", help="admin DSN")
     ap.add_argument("--db", default="tousu_bench_sla", help="database to (re)create")

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL server for tests, from the Debian packages (no Docker).
 # Usage: scripts/postgres.sh {install|start|stop|crash|status|url|reset}
-# Env: TOUSU_PG_PORT (55432), TOUSU_PG_DIR (/tmp/tousu-pg-<port>; outside the repo because
+# Env: TOUSU_PG_PORT (25432), TOUSU_PG_DIR (/tmp/tousu-pg-<port>; outside the repo because
 # the postgres user may not be able to traverse the repo's path), TOUSU_PG_FSYNC (off; `on` for
 # benchmarks, so commits cost what they cost on a real server).
 set -euo pipefail
 
-PORT=${TOUSU_PG_PORT:-55432}
+# Below the kernel's ephemeral range (32768–60999 on Linux): a port in it can be taken at any moment
+# by some client's outgoing connection, and the server then cannot bind it (seen in CI on 55452).
+PORT=${TOUSU_PG_PORT:-25432}
 FSYNC=${TOUSU_PG_FSYNC:-off}
 DIR=${TOUSU_PG_DIR:-/tmp/tousu-pg-$PORT}
 DATA=$DIR/data
@@ -17,6 +19,9 @@ die() { echo "postgres: error: $*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 elapsed() { awk -v ms=$(($(now_ms) - $1)) 'BEGIN { printf "%.1f s", ms / 1000 }'; }
 port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+# Any live socket on the port, listening or not: an outgoing connection's local end blocks a bind too
+# (TIME-WAIT ones do not: the server binds with SO_REUSEADDR).
+port_taken() { port_open "$1" || { command -v ss >/dev/null && [ -n "$(ss -Htan exclude time-wait "( sport = :$1 )" 2>/dev/null)" ]; }; }
 bindir() { ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1 | xargs -r dirname || true; }
 is_root() { [ "$(id -u)" = 0 ]; }
 # The server refuses to run as root, so as root run its tools as the 'postgres' user (cd / : it can't read /root).
@@ -40,7 +45,7 @@ cmd_start() {
   is_root && chown postgres: "$DIR"
   exec 9>"$DIR/.lock" && flock 9 # serialise concurrent starts on the same port
   if running; then say "already running on 127.0.0.1:$PORT (data: $DATA)"; return; fi
-  port_open "$PORT" && die "127.0.0.1:$PORT is already in use by another process; pick another port with TOUSU_PG_PORT"
+  port_taken "$PORT" && die "127.0.0.1:$PORT is already in use by another socket; pick another port with TOUSU_PG_PORT"
   if [ ! -f "$DATA/PG_VERSION" ]; then
     say "initdb in $DATA ($BIN)"
     as_pg "$BIN/initdb" -D "$DATA" -U tousu --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 ||

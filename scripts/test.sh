@@ -24,7 +24,7 @@ export TOUSU_TEST_KAFKA_BOOTSTRAP=127.0.0.1:${TOUSU_KAFKA_PORT:-9092}
 # the broker's listener that takes credentials (scripts/kafka.sh), and its password file
 export TOUSU_TEST_KAFKA_SASL_BOOTSTRAP=127.0.0.1:${TOUSU_KAFKA_SASL_PORT:-$((${TOUSU_KAFKA_PORT:-9092} + 100))}
 export TOUSU_TEST_KAFKA_SASL_PASSWORD_FILE=$PWD/.cache/kafka/${TOUSU_KAFKA_PORT:-9092}/sasl-password
-export TOUSU_TEST_DATABASE_URL=postgresql+asyncpg://tousu@127.0.0.1:${TOUSU_PG_PORT:-55432}/postgres
+export TOUSU_TEST_DATABASE_URL=postgresql+asyncpg://tousu@127.0.0.1:${TOUSU_PG_PORT:-25432}/postgres
 
 rc=0
 uv run --all-packages pytest "$@" || rc=$?

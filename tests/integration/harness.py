@@ -42,7 +42,7 @@ def kafka_bootstrap() -> str:
 
 
 def admin_database_url() -> str:
-    return os.environ.get("TOUSU_TEST_DATABASE_URL", "postgresql+asyncpg://tousu@127.0.0.1:55432/postgres")
+    return os.environ.get("TOUSU_TEST_DATABASE_URL", "postgresql+asyncpg://tousu@127.0.0.1:25432/postgres")
 
 
 def require_servers() -> None:
