@@ -76,6 +76,19 @@ def free_port() -> int:
             return port
 
 
+#: where a test's stand-in for a group's own identity provider listens (test_console_browser
+#: starts it); every stack's services trust it, for the group SSO_TENANT alone, as a
+#: deployment's TOUSU_IDENTITY_ISSUERS would
+IDENTITY_PROVIDER_PORT = free_port()
+IDENTITY_PROVIDER = f"http://127.0.0.1:{IDENTITY_PROVIDER_PORT}"
+SSO_TENANT = "sso-group"
+
+
+def identity_provider_env() -> dict[str, str]:
+    trusted = [{"issuer": IDENTITY_PROVIDER, "tenant": SSO_TENANT, "jwks_url": f"{IDENTITY_PROVIDER}/jwks"}]
+    return {"TOUSU_IDENTITY_ISSUERS": orjson.dumps(trusted).decode()}
+
+
 @dataclass
 class ServiceProcess:
     name: str
@@ -273,7 +286,7 @@ async def running_stack(
     stack = Stack(
         prefix=f"{tag}{str(ULID()).lower()[-10:]}",
         workdir=workdir,
-        common_env={**telemetry_env(collector), **(env or {})},
+        common_env={**telemetry_env(collector), **identity_provider_env(), **(env or {})},
         collector=collector,
     )
     try:

@@ -16,10 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+from oidc_provider_mock import run_server_in_thread
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 from tousu_console.people import hash_password
 
-from tests.integration.harness import ADMIN, Stack, add_tenant
+from tests.integration.harness import ADMIN, IDENTITY_PROVIDER_PORT, SSO_TENANT, Stack, add_tenant
 
 pytestmark = pytest.mark.integration
 
@@ -59,21 +60,29 @@ async def console(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Asy
                   f"    roles: [{', '.join(roles)}]", f"    password: {hash_password(PASSWORD)}",
                   f"    operator: {'true' if login == 'yunwei' else 'false'}"]  # fmt: skip
     people.write_text("\n".join(lines) + "\n")
+    env = {
+        "TOUSU_CONSOLE_PEOPLE_FILE": str(people),
+        "TOUSU_CONSOLE_DESK_ACCOUNT": "console-desk",
+        "TOUSU_CONSOLE_DESK_KEY": DESK_KEY,
+    }
+    yield await start_console(stack, "console", env)
+
+
+async def start_console(stack: Stack, name: str, env: dict[str, str]) -> str:
+    """A console deployment calling the stack's services; its address."""
     urls = {
         name: stack.url(name)
         for name in ("intake", "triage", "dispatch", "sla-monitor", "callback", "archive")
     }
     env = {
         "TOUSU_CONSOLE_URLS": json.dumps(urls),
-        "TOUSU_CONSOLE_PEOPLE_FILE": str(people),
-        "TOUSU_CONSOLE_DESK_ACCOUNT": "console-desk",
-        "TOUSU_CONSOLE_DESK_KEY": DESK_KEY,
         # the console keeps no database: naming one stops the stack making it one (and the
         # tests that look into every service's database from counting it)
         "TOUSU_DATABASE_URL": "sqlite+aiosqlite:///:memory:",
+        **env,
     }
-    await stack.start(names=[], deployments={"console": ("console", env)})
-    yield stack.url("console")
+    await stack.start(names=[], deployments={name: ("console", env)})
+    return stack.url(name)
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -260,3 +269,50 @@ async def test_the_pages_render_chinese_in_a_cjk_font(browser: Browser, console:
         if any(name in f["familyName"] for name in ("WenQuanYi", "Noto Sans CJK", "Noto Sans SC"))
     ]
     assert cjk and sum(f["glyphCount"] for f in cjk) >= 5, fonts  # 登记投诉 and 投诉登记表
+
+
+async def test_a_person_signs_in_through_the_groups_own_identity_provider(
+    browser: Browser, stack: Stack
+) -> None:
+    """A group that keeps its staff in an OpenID provider: the console sends the person there
+    and calls the services with the provider's token, which they trust for that group only."""
+    estate = "sso-houqin"
+    await add_tenant(stack, SSO_TENANT, {estate: "logistics-service"})
+    # a real OpenID provider (oidc-provider-mock: authorization code, PKCE, nonce, JWKS)
+    with run_server_in_thread(port=IDENTITY_PROVIDER_PORT, require_nonce=True) as idp:
+        idp_url = f"http://127.0.0.1:{idp.server_port}"
+        claims = {
+            "name": "周洁",
+            "tenant": SSO_TENANT,
+            "roles": [f"customer_service@{estate}"],
+            "groups": ["platform"],
+        }
+        async with httpx.AsyncClient() as client:
+            assert (await client.put(f"{idp_url}/users/zhoujie", json=claims)).status_code == 204
+        env = {
+            "TOUSU_CONSOLE_OIDC_ISSUER": idp_url,
+            # this provider's access tokens are opaque: the services get its ID token, whose
+            # audience is the client id, which is the services' audience ("tousu")
+            "TOUSU_CONSOLE_OIDC_CLIENT_ID": "tousu",
+            "TOUSU_CONSOLE_OIDC_BEARER": "id_token",
+            "TOUSU_CONSOLE_OIDC_OPERATOR_GROUP": "platform",
+        }
+        base = await start_console(stack, "console-sso", env)
+        context = await browser.new_context(base_url=base, viewport=WIDTHS["desktop"], locale="zh-CN")
+        page = await context.new_page()
+        await page.goto("/register")
+        await expect(page.locator("a.button[href^='/login/oidc']")).to_be_focused()
+        await shoot(page, "login-sso")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url(f"{idp_url}/oauth2/authorize?*")
+        await page.fill("input[name=sub]", "zhoujie")
+        await page.click("form button[type=submit] >> nth=0")
+        # back at the console, where the person was going, signed in as the provider said
+        await page.wait_for_url(f"{base}/register")
+        await expect(page.locator("header .who")).to_contain_text("周洁")
+        # intake answered with the provider's token: the estates of that group, no other
+        await expect(page.locator("#estate_id")).to_contain_text(estate)
+        await expect(page.locator("#estate_id option")).to_have_count(1)
+        assert (await page.goto("/ops")).status == 200  # the "platform" group: operator pages
+        await page.goto("/queues")
+        await expect(page.locator(".error")).to_have_count(0)

@@ -22,7 +22,7 @@ from tools.k8s_check.manifests import (
     service_of,
 )
 from tools.k8s_check.violations import Violation, about
-from tools.k8s_check.wiring import Wirings
+from tools.k8s_check.wiring import CONSOLE, Wirings
 
 DNS_PORT, DATABASE_PORT, HTTP_PORT = 53, 5432, 8080
 MONITORING = {"kubernetes.io/metadata.name": "monitoring"}
@@ -73,20 +73,10 @@ def _pod(overlay: Overlay, workload: Obj, has_api: Callable[[str], bool]) -> Ite
     egress, ingress = _rules(overlay, workload, "Egress"), _rules(overlay, workload, "Ingress")
     if not any(r.allows_port(DNS_PORT) for r in egress):
         yield f"no NetworkPolicy lets it reach DNS (port {DNS_PORT})"
-    own_database = [
-        r
-        for r in egress
-        if r.ports
-        and r.allows_port(DATABASE_PORT)
-        and r.peers
-        and all(
-            ((p.get("podSelector") or {}).get("matchLabels") or {}).get(DATABASE_LABEL) == service
-            for p in r.peers
-        )
-    ]
-    if not own_database:
-        database = f"{DATABASE_LABEL}={service}, port {DATABASE_PORT}"
-        yield f"no NetworkPolicy lets it reach its own database ({database})"
+    if service == CONSOLE:
+        yield from _console_reaches_the_apis(egress)
+    else:
+        yield from _own_database(service, egress)
     if workload["kind"] != "Deployment":
         return
     env = plain_env(overlay, workload, main_container(workload))
@@ -118,3 +108,35 @@ def _is_monitoring(peer: Obj) -> bool:
         and (selector.get("matchLabels") or {}) == MONITORING
         and "podSelector" not in peer
     )
+
+
+def _own_database(service: str, egress: list[Rule]) -> Iterator[str]:
+    own_database = [
+        r
+        for r in egress
+        if r.ports
+        and r.allows_port(DATABASE_PORT)
+        and r.peers
+        and all(_peer_label(p, DATABASE_LABEL) == service for p in r.peers)
+    ]
+    if not own_database:
+        database = f"{DATABASE_LABEL}={service}, port {DATABASE_PORT}"
+        yield f"no NetworkPolicy lets it reach its own database ({database})"
+
+
+def _console_reaches_the_apis(egress: list[Rule]) -> Iterator[str]:
+    """The console keeps no database; it calls the services' APIs (all of them)."""
+    to_servers = [
+        r
+        for r in egress
+        if r.peers
+        and r.allows_port(HTTP_PORT)
+        and any(_peer_label(p, "app.kubernetes.io/component") == "server" for p in r.peers)
+    ]
+    if not to_servers:
+        yield f"no NetworkPolicy lets the console reach the services' APIs (port {HTTP_PORT})"
+
+
+def _peer_label(peer: Obj, key: str) -> str | None:
+    value = ((peer.get("podSelector") or {}).get("matchLabels") or {}).get(key)
+    return str(value) if value is not None else None

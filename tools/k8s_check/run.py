@@ -10,7 +10,7 @@ from tools.k8s_check import cluster, dockerfiles, network, pods, scaling, schema
 from tools.k8s_check.manifests import Overlay, main_container, name_of, plain_env, service_of
 from tools.k8s_check.tools import ROOT, RenderError, kustomize_build
 from tools.k8s_check.violations import Violation, about
-from tools.k8s_check.wiring import SERVICES, TOPOLOGY_SETTINGS, Wiring, Wirings, wiring
+from tools.k8s_check.wiring import CONSOLE, SERVICES, TOPOLOGY_SETTINGS, Wiring, Wirings, wiring
 
 OVERLAYS = ROOT / "deploy" / "k8s" / "overlays"
 
@@ -49,6 +49,11 @@ def wirings_of(overlay: Overlay) -> tuple[Wirings, list[Violation]]:
     for deployment in overlay.of_kind("Deployment"):
         service = service_of(deployment)
         app = main_container(deployment)
+        if service == CONSOLE:  # web pages over the services' APIs: it writes no topic
+            runs = [*(app.get("command") or []), *(app.get("args") or [])]
+            if runs != ["tousu-console"]:
+                problems.append(about(overlay.name, deployment, f"runs {runs}, not the console"))
+            continue
         if service not in SERVICES:
             problems.append(
                 about(
@@ -75,7 +80,7 @@ def _wiring(service: str, settings: tuple[tuple[str, str], ...]) -> Wiring:
 
 
 def check_dockerfiles() -> Iterator[Violation]:
-    for service in SERVICES:
+    for service in (*SERVICES, CONSOLE):
         path = ROOT / "services" / service / "Dockerfile"
         yield from dockerfiles.check(path, service)
         if path.is_file():

@@ -18,7 +18,7 @@ from tools.k8s_check.manifests import (
     service_of,
 )
 from tools.k8s_check.violations import Violation, about
-from tools.k8s_check.wiring import SERVICES, Wirings, channel_names, regime_ids
+from tools.k8s_check.wiring import CONSOLE, SERVICES, Wirings, channel_names, regime_ids
 
 
 def check(overlay: Overlay, wirings: Wirings) -> Iterator[Violation]:
@@ -122,6 +122,8 @@ def _migrations(overlay: Overlay) -> Iterator[Violation]:
     secrets_of: dict[str, set[str | None]] = {}
     for deployment in overlay.of_kind("Deployment"):
         service = service_of(deployment)
+        if service == CONSOLE:  # keeps no database
+            continue
         env = plain_env(overlay, deployment, main_container(deployment))
         secret = database_secret(deployment, env)
         if secret is None:

@@ -27,6 +27,8 @@ from tousu_shared.settings import ServiceSettings
 TOPOLOGY_SETTINGS = ("TOUSU_REGIMES", "TOUSU_CHANNELS", "TOUSU_TOPIC_PREFIX", "TOUSU_SURVEY_CHANNELS")
 
 SERVICES = tuple(MODULES)
+#: the desk console: a Deployment of its own, but no service (no database, no topic written)
+CONSOLE = "console"
 
 
 @dataclass

@@ -495,3 +495,10 @@ async def test_intake_away_keeps_what_the_clerk_typed_and_says_so(
     }
     r = await client.post("/register", data=fields, headers={"x-csrftoken": csrf(client)})
     assert r.status_code == 422 and "intake is not answering" in r.text and "楼道灯坏了" in r.text
+
+
+def test_triage_is_asked_where_the_estates_regime_is_read() -> None:
+    """On a cluster each regime has a triage deployment of its own (triage-<regime>)."""
+    settings = ConsoleSettings(urls={"triage": "http://triage-{regime}/"})
+    assert settings.url_of("triage", "community-standard") == "http://triage-community-standard"
+    assert ConsoleSettings().url_of("triage", "community-standard") == "http://127.0.0.1:8002"

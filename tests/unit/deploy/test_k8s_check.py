@@ -83,6 +83,14 @@ patches:
       apiVersion: policy/v1
       kind: PodDisruptionBudget
       metadata: {name: intake-desk, namespace: tousu}
+  - patch: |-
+      $patch: delete
+      apiVersion: networking.k8s.io/v1
+      kind: NetworkPolicy
+      metadata: {name: console, namespace: tousu}
+  - target: {kind: Deployment, name: console}
+    patch: |-
+      - {op: replace, path: /spec/template/spec/containers/0/args, value: [tousu, service, run, intake]}
 """
 
 EXTRA = """\
@@ -168,6 +176,11 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         "production/Job/migrate-triage: no NetworkPolicy lets it reach its own database "
         "(tousu.io/database=triage, port 5432)",
         "production/Deployment/sla-monitor: runs fewer than 2 replicas at its least",
+        "production/Deployment/console: runs ['tousu', 'service', 'run', 'intake'], not the console",
+        "production/Deployment/console: no NetworkPolicy lets the console reach the services' APIs "
+        "(port 8080)",
+        "production/Deployment/console: serves an HTTP API, but no NetworkPolicy lets the ingress or the "
+        "console reach port 8080",
         # the ScaledObject of the deleted Deployment points at nothing
         "production/ScaledObject/triage-logistics-service: scales Deployment 'triage-logistics-service', "
         "which is not in the overlay",

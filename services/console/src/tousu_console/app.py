@@ -1,6 +1,7 @@
 """The console process: web pages served by Litestar, calling the six services with the
-signed-in person's token. It keeps no database: the people file says who may sign in, the
-session cookie holds who did, the services hold everything else."""
+signed-in person's token. It keeps no database: the people file or the group's identity
+provider says who may sign in, the session cookie holds who did, the services hold
+everything else."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from litestar import Litestar, Request, get
 from litestar.config.csrf import CSRFConfig
@@ -26,7 +29,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from pydantic import ValidationError
 
-from tousu_console.auth_pages import login, login_page, logout
+from tousu_console.auth_pages import login, login_oidc, login_oidc_callback, login_page, logout
 from tousu_console.backend import Backend
 from tousu_console.case_pages import (
     act,
@@ -39,6 +42,7 @@ from tousu_console.case_pages import (
 from tousu_console.hub import Hub, topics_to_watch, watch
 from tousu_console.live import live_events
 from tousu_console.manager_pages import escalations
+from tousu_console.oidc import OidcClient
 from tousu_console.ops_pages import ops_page, regime_page, run_simulation, simulate_page
 from tousu_console.people import People, PeopleFileError
 from tousu_console.queue_pages import queues
@@ -49,9 +53,12 @@ from tousu_console.session import SignInNeeded
 from tousu_console.settings import ConsoleSettings
 from tousu_shared.admin_token import generated_secret
 from tousu_shared.contracts.topics import Topics
+from tousu_shared.identity.local_issuer import local_jwks_path
+from tousu_shared.identity.tokens import IdentitySettings, TokenVerifier
 from tousu_shared.kafka_auth import client_options, kafka_security
 from tousu_shared.logging import configure_logging, get_logger
 from tousu_shared.settings import ServiceSettings
+from tousu_shared.telemetry.metrics import PrometheusController, http_metrics
 
 log = get_logger(__name__)
 _HERE = Path(__file__).parent
@@ -84,31 +91,53 @@ def _sign_in_first(request: Request[Any, Any, Any], exc: SignInNeeded) -> Respon
     return Redirect(f"/login?next={exc.detail}")
 
 
-def _keys(settings: ConsoleSettings, data_dir: Path) -> tuple[bytes, str]:
-    """The session cookie's key and the CSRF secret, both from one secret: the console's
-    ``TOUSU_CONSOLE_SECRET`` (the same on every replica), or one generated under the data
-    folder for a local run."""
+@dataclass(frozen=True)
+class _Keys:
+    session: bytes
+    csrf: str
+    #: signs the cookie that waits for the identity provider's answer
+    oidc: bytes
+
+
+def _keys(settings: ConsoleSettings, data_dir: Path) -> _Keys:
+    """The session cookie's key, the CSRF secret and the sign-in cookie's key, all from one
+    secret: the console's ``TOUSU_CONSOLE_SECRET`` (the same on every replica), or one
+    generated under the data folder for a local run."""
     secret = (
         settings.secret.get_secret_value()
         if settings.secret
         else generated_secret(data_dir / "console" / "secret", "console secret", "TOUSU_CONSOLE_SECRET")
     )
-    return hashlib.sha256(b"session|" + secret.encode()).digest(), hashlib.sha256(
-        b"csrf|" + secret.encode()
-    ).hexdigest()
+    return _Keys(
+        session=hashlib.sha256(b"session|" + secret.encode()).digest(),
+        csrf=hashlib.sha256(b"csrf|" + secret.encode()).hexdigest(),
+        oidc=hashlib.sha256(b"oidc|" + secret.encode()).digest(),
+    )
+
+
+def _oidc_client(settings: ConsoleSettings, data_dir: Path, key: bytes) -> OidcClient | None:
+    """Sign-in through the provider, checking tokens as the services will (same settings)."""
+    if not settings.oidc_issuer:
+        return None
+    identity = IdentitySettings()
+    verifier = TokenVerifier(identity, local_jwks_path(data_dir) if identity.local_issuer else None)
+    http = httpx.AsyncClient(timeout=settings.request_timeout_seconds)
+    return OidcClient(settings, verifier, key, http)
 
 
 def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings | None = None) -> Litestar:
     settings = settings or ConsoleSettings()
     service = service or ServiceSettings()
-    session_key, csrf_secret = _keys(settings, service.data_dir)
+    keys = _keys(settings, service.data_dir)
+    oidc = _oidc_client(settings, service.data_dir, keys.oidc)
     console = Console(
         settings=settings,
-        people=People.load(settings.people_file),
+        people=None if oidc else People.load(settings.people_file),
         backend=Backend(settings),
         data_dir=service.data_dir,
         hub=Hub(),
         service=service,
+        oidc=oidc,
     )
 
     @asynccontextmanager
@@ -126,6 +155,8 @@ def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings 
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
             await console.backend.close()
+            if console.oidc is not None:
+                await console.oidc.close()
 
     return Litestar(
         route_handlers=[
@@ -134,6 +165,8 @@ def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings 
             health_ready,
             login_page,
             login,
+            login_oidc,
+            login_oidc_callback,
             logout,
             register_page,
             register,
@@ -153,23 +186,25 @@ def build_app(settings: ConsoleSettings | None = None, service: ServiceSettings 
             run_simulation,
             download,
             live_events,
+            PrometheusController,
             create_static_files_router(path="/static", directories=[_HERE / "static"]),
         ],
         template_config=TemplateConfig(directory=_HERE / "templates", engine=JinjaTemplateEngine),
         middleware=[
+            http_metrics("console").middleware,
             CookieBackendConfig(
-                secret=session_key,
+                secret=keys.session,
                 key="tousu_session",
                 max_age=settings.session_hours * 3600,
                 samesite="strict",
                 secure=settings.secure_cookies,
-            ).middleware
+            ).middleware,
         ],
         csrf_config=CSRFConfig(
-            secret=csrf_secret,
+            secret=keys.csrf,
             cookie_samesite="strict",
             cookie_secure=settings.secure_cookies,
-            exclude=["/health"],
+            exclude=["/health", "/metrics"],
         ),
         exception_handlers={SignInNeeded: _sign_in_first},
         state=State({"console": console}),

@@ -48,8 +48,9 @@ class Backend:
         json: Any = None,
         params: dict[str, Any] | None = None,
         raw: bool = False,
+        regime: str | None = None,
     ) -> Reply:
-        url = self.settings.url_of(service) + path
+        url = self.settings.url_of(service, regime) + path
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
             response = await self.client.request(
@@ -69,6 +70,11 @@ class Backend:
 
     async def post(self, service: str, path: str, token: str, body: Any) -> Any:
         return (await self.call(service, "POST", path, token, json=body)).body
+
+    async def suggest(self, token: str, regime: str, text: str, channel: str) -> Any:
+        """How triage would read ``text``, asked of the triage that reads ``regime``."""
+        body = {"regime": regime, "text": text, "channel": channel}
+        return (await self.call("triage", "POST", "/v1/triage/suggest", token, json=body, regime=regime)).body
 
     async def desk(self, form: dict[str, Any], *, preview: bool) -> Reply:
         """The desk channel: a form typed by a clerk, sent with the desk account's key."""

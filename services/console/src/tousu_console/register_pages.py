@@ -115,12 +115,7 @@ async def _preview_page(
     readback = (await console.backend.desk(desk, preview=True)).body["readback"]
     suggestion, household = None, []
     with contextlib.suppress(BackendError):  # a suggestion is a help, not a step: registering goes on
-        suggestion = await console.backend.post(
-            "triage",
-            "/v1/triage/suggest",
-            who.token,
-            {"regime": estate["regime"], "text": form.text, "channel": form.channel},
-        )
+        suggestion = await console.backend.suggest(who.token, estate["regime"], form.text, form.channel)
     if form.room.strip():
         try:
             found = await console.backend.get(
@@ -172,12 +167,7 @@ async def suggest_while_typing(
     try:
         estate = next((e for e in await my_estates(console, who) if e["estate_id"] == data.estate_id), None)
         if estate is not None and data.text.strip():
-            suggestion = await console.backend.post(
-                "triage",
-                "/v1/triage/suggest",
-                who.token,
-                {"regime": estate["regime"], "text": data.text, "channel": data.channel},
-            )
+            suggestion = await console.backend.suggest(who.token, estate["regime"], data.text, data.channel)
     except BackendError as exc:
         error = exc.message
     return Template(
