@@ -256,3 +256,13 @@ async def test_without_a_provider_there_is_no_provider_sign_in(tmp_path: Path) -
         assert 'name="password"' in (await client.get("/login")).text
         assert (await client.get("/login/oidc", follow_redirects=False)).status_code == 404
         assert (await client.get("/login/oidc/callback?code=x&state=y")).status_code == 404
+
+
+def test_where_the_services_trust_no_local_issuer_a_console_without_a_provider_will_not_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOUSU_IDENTITY_LOCAL_ISSUER", "false")
+    people = tmp_path / "people.yaml"
+    people.write_text("people: []\n")
+    with pytest.raises(ValueError, match="set TOUSU_CONSOLE_OIDC_ISSUER"):
+        build_app(ConsoleSettings(people_file=people), ServiceSettings(data_dir=tmp_path))

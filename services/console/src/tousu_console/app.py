@@ -117,9 +117,15 @@ def _keys(settings: ConsoleSettings, data_dir: Path) -> _Keys:
 
 def _oidc_client(settings: ConsoleSettings, data_dir: Path, key: bytes) -> OidcClient | None:
     """Sign-in through the provider, checking tokens as the services will (same settings)."""
-    if not settings.oidc_issuer:
-        return None
     identity = IdentitySettings()
+    if not settings.oidc_issuer:
+        if not identity.local_issuer:
+            # people-file sign-ins get local-issuer tokens, which these services would refuse
+            raise ValueError(
+                "TOUSU_IDENTITY_LOCAL_ISSUER is false, so the services trust only the groups' "
+                "identity providers: set TOUSU_CONSOLE_OIDC_ISSUER (and its client) to sign people in there"
+            )
+        return None
     verifier = TokenVerifier(identity, local_jwks_path(data_dir) if identity.local_issuer else None)
     http = httpx.AsyncClient(timeout=settings.request_timeout_seconds)
     return OidcClient(settings, verifier, key, http)
