@@ -294,6 +294,7 @@ async def test_a_person_signs_in_through_the_groups_own_identity_provider(
             # this provider's access tokens are opaque: the services get its ID token, whose
             # audience is the client id, which is the services' audience ("tousu")
             "TOUSU_CONSOLE_OIDC_CLIENT_ID": "tousu",
+            "TOUSU_CONSOLE_OIDC_CLIENT_SECRET": "console-client-secret",  # a confidential client
             "TOUSU_CONSOLE_OIDC_BEARER": "id_token",
             "TOUSU_CONSOLE_OIDC_OPERATOR_GROUP": "platform",
         }

@@ -156,20 +156,25 @@ def test_an_identity_providers_keys_are_fetched_from_its_jwks_url(tmp_path: Path
         now = int(time.time())
         claims = {"iss": idp.issuer, "aud": "tousu", "sub": "cs-02", "iat": now, "exp": now + 600}
 
-        def signed(kid: str) -> str:
+        def signed(kid: str, name_the_key: bool = True) -> str:
             return jwt.encode(
                 {**claims, "roles": ["customer_service@estate-a"]},
                 keys[kid],
                 algorithm="EdDSA",
-                headers={"kid": kid},
+                headers={"kid": kid} if name_the_key else None,
             )
 
         token = signed("k1")
         assert v.issuer_of(token).fetches_keys
         assert v.verify(token).subject == "cs-02"
+        # a provider with one key may leave its id out of the token
+        assert v.verify(signed("k1", name_the_key=False)).subject == "cs-02"
         # a key the set does not hold: fetched again at most once per cooldown (30 s), so a
         # flood of made-up key ids cannot hammer the provider; within it, refused
         keys["k2"] = Ed25519PrivateKey.generate()
         assert "no key 'k2'" in refused(v, signed("k2"))
+        # with two keys published, a token must say which
+        v = verifier(tmp_path, issuers=[idp])
+        assert "the issuer publishes 2" in refused(v, signed("k1", name_the_key=False))
     finally:
         server.shutdown()
