@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -108,6 +109,16 @@ async def signed_in(
     return context, page
 
 
+async def reload_until(page: Page, ready: Callable[[], Awaitable[Any]], seconds: int = 60) -> None:
+    """Reload ``page`` each second until ``ready()`` holds: what another service writes from
+    a topic shows on the page in its own time (the expect that follows says what is missing)."""
+    for _ in range(seconds):
+        if await ready():
+            return
+        await page.wait_for_timeout(1000)
+        await page.reload()
+
+
 async def shoot(page: Page, name: str) -> None:
     """The page at both widths, kept as artefacts."""
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -187,21 +198,13 @@ async def test_a_phone_complaint_from_the_desk_to_a_reopened_case(browser: Brows
     # the urgent complaint was escalated to customer service on classification: the clerk's list
     await clerk.goto("/escalations")
     escalated = clerk.locator(f"tr.escalation[data-complaint='{complaint_id}']")
-    for _ in range(30):
-        if await escalated.count():
-            break
-        await clerk.wait_for_timeout(1000)
-        await clerk.reload()
+    await reload_until(clerk, lambda: escalated.count())
     await expect(escalated).to_contain_text("customer_service")
     await shoot(clerk, "escalations")
 
     # the callback: its task opens once the case is resolved; the clerk records the answer
     await clerk.goto(f"/cases/{complaint_id}")
-    for _ in range(60):
-        if await clerk.locator("#record-callback").count():
-            break
-        await clerk.wait_for_timeout(1000)
-        await clerk.reload()
+    await reload_until(clerk, lambda: clerk.locator("#record-callback").count())
     await expect(clerk.locator(".callback details")).to_contain_text("回访")  # the script is shown
     await clerk.click("#reveal-contact")  # to call the resident back: the number, audited
     await expect(clerk.locator("#contact")).to_contain_text("13812345678")
@@ -210,11 +213,13 @@ async def test_a_phone_complaint_from_the_desk_to_a_reopened_case(browser: Brows
     await clerk.fill("#comment", "电梯还是时好时坏")
     await clerk.click("#record-callback")
     await expect(clerk.locator("p.ok")).to_contain_text("callback")
-    for _ in range(60):
-        if (await clerk.locator("#order-status").inner_text()).strip() == "reopened":
-            break
-        await clerk.wait_for_timeout(1000)
-        await clerk.reload()
+
+    async def reopened_and_filed() -> bool:
+        # dispatch reopens the order and archive files the callback, each from the topic, in its own time
+        status = (await clerk.locator("#order-status").inner_text()).strip()
+        return status == "reopened" and "CallbackRecorded" in await clerk.locator(".timeline").inner_text()
+
+    await reload_until(clerk, reopened_and_filed)
     await expect(clerk.locator("#order-status")).to_have_text("reopened")
     await expect(clerk.locator(".timeline")).to_contain_text("CallbackRecorded")
     await shoot(clerk, "case-reopened")
