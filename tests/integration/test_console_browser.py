@@ -322,3 +322,10 @@ async def test_a_person_signs_in_through_the_groups_own_identity_provider(
         assert (await page.goto("/ops")).status == 200  # the "platform" group: operator pages
         await page.goto("/queues")
         await expect(page.locator(".error")).to_have_count(0)
+        # signing out ends the provider's session too (a desk PC is shared), then back here
+        await page.click("header .who button[type=submit]")
+        await page.wait_for_url(f"{idp_url}/oauth2/end_session?*")
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"{base}/login")
+        await page.goto("/queues")
+        assert page.url.startswith(f"{base}/login")

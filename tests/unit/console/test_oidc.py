@@ -72,6 +72,7 @@ class FakeProvider:
                     "authorization_endpoint": f"{IDP}/authorize",
                     "token_endpoint": f"{IDP}/token",
                     "jwks_uri": f"{IDP}/jwks",
+                    "end_session_endpoint": f"{IDP}/logout",
                 },
             )
         if request.url.path == "/jwks":
@@ -266,3 +267,21 @@ def test_where_the_services_trust_no_local_issuer_a_console_without_a_provider_w
     people.write_text("people: []\n")
     with pytest.raises(ValueError, match="set TOUSU_CONSOLE_OIDC_ISSUER"):
         build_app(ConsoleSettings(people_file=people), ServiceSettings(data_dir=tmp_path))
+
+
+async def test_signing_out_signs_out_at_the_provider_too(
+    console: tuple[AsyncTestClient[Any], FakeServices], provider: FakeProvider
+) -> None:
+    """A desk PC is shared: the next clerk must not walk into the last one's provider session."""
+    client, _ = console
+    back = urlsplit(provider.authorize(await leave_for_provider(client)))
+    await client.get(f"{back.path}?{back.query}")
+    assert (await client.get("/queues", follow_redirects=False)).status_code == 200
+    r = await client.post(
+        "/logout", headers={"x-csrftoken": client.cookies.get("csrftoken") or ""}, follow_redirects=False
+    )
+    where = urlsplit(r.headers["location"])
+    assert r.status_code in (302, 303) and f"{where.scheme}://{where.netloc}{where.path}" == f"{IDP}/logout"
+    asked = {k: v[0] for k, v in parse_qs(where.query).items()}
+    assert asked == {"client_id": CLIENT, "post_logout_redirect_uri": "http://testserver.local/login"}
+    assert (await client.get("/queues", follow_redirects=False)).status_code in (302, 303)

@@ -163,4 +163,7 @@ async def login_oidc_callback(
 @post("/logout", include_in_schema=False)
 async def logout(request: Request[Any, Any, Any]) -> Redirect:
     request.clear_session()
+    oidc = console_of(request).oidc
+    if oidc is not None and (there := await oidc.sign_out_url(str(request.base_url).rstrip("/") + "/login")):
+        return Redirect(there)
     return Redirect("/login")

@@ -45,6 +45,8 @@ class Provider:
     authorization_endpoint: str
     token_endpoint: str
     jwks_uri: str
+    #: where signing out of the console also signs out at the provider (RP-initiated logout)
+    end_session_endpoint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class OidcClient:
                     authorization_endpoint=str(doc["authorization_endpoint"]),
                     token_endpoint=str(doc["token_endpoint"]),
                     jwks_uri=str(doc["jwks_uri"]),
+                    end_session_endpoint=doc.get("end_session_endpoint"),
                 )
             except (KeyError, TypeError):
                 raise OidcError("the identity provider's discovery document lacks its endpoints") from None
@@ -119,6 +122,19 @@ class OidcClient:
         cookie = jwt.encode({**pending, "exp": int(time.time()) + PENDING_SECONDS}, self._cookie_key, "HS256")
         sep = "&" if "?" in provider.authorization_endpoint else "?"
         return f"{provider.authorization_endpoint}{sep}{urlencode(query)}", cookie
+
+    async def sign_out_url(self, back_to: str) -> str | None:
+        """Where to send a person signing out, so the provider ends its session too (a desk
+        PC is shared); None when the provider offers no such page or does not answer."""
+        try:
+            provider = await self.provider()
+        except OidcError:
+            return None
+        if not provider.end_session_endpoint:
+            return None
+        query = {"client_id": self.settings.oidc_client_id, "post_logout_redirect_uri": back_to}
+        sep = "&" if "?" in provider.end_session_endpoint else "?"
+        return f"{provider.end_session_endpoint}{sep}{urlencode(query)}"
 
     def pending(self, cookie: str | None) -> dict[str, str]:
         if not cookie:
