@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -248,6 +249,10 @@ async def test_the_operator_sees_the_regimes_calendars_channels_and_dead_letters
     await expect(ops.locator("#regimes")).to_contain_text("logistics-service@1")
     await expect(ops.locator("#calendar")).to_contain_text("国务院办公厅")
     await expect(ops.locator("#channels")).to_contain_text("console-desk")
+    # its traffic, counted by intake on PostgreSQL (the journey above registered through it)
+    await expect(ops.locator("tr[data-account='console-desk'] .received-24h")).to_have_text(
+        re.compile(r"^\d+$")
+    )
     await expect(ops.locator("#dead-letters")).to_contain_text(".dlq")  # each DLQ of the run, with its count
     await shoot(ops, "ops")
     await ops.click("#open-simulate")

@@ -395,11 +395,18 @@ async def test_the_operator_sees_regimes_calendars_channels_and_what_is_not_answ
     operator_client: AsyncTestClient[Any], services: FakeServices
 ) -> None:
     account = {"account_id": "jx-desk", "channel": "desk", "estates": ["estate-1"], "enabled": True}
-    services.on("GET", "/v1/channel-accounts", [account | {"rate_per_minute": 600}])
+    heard = {"last_received_at": "2026-12-06T01:30:00Z", "received_last_24h": 17}
+    silent = account | {"account_id": "jx-app", "channel": "http", "received_last_24h": 0}
+    services.on("GET", "/v1/channel-accounts", [account | {"rate_per_minute": 600} | heard, silent])
     await sign_in(operator_client)
     page = await operator_client.get("/ops")
     assert page.status_code == 200
     assert "property-role-matrix@1" in page.text and "国务院办公厅" in page.text and "jx-desk" in page.text
+    rows = dict(re.findall(r'<tr data-account="([^"]+)">(.*?)</tr>', page.text, re.S))
+    assert 'datetime="2026-12-06T01:30:00Z"' in rows["jx-desk"] and ">17<" in rows["jx-desk"]
+    assert (
+        "从未" in rows["jx-app"] and ">0<" in rows["jx-app"]
+    )  # a channel that never heard anything stands out
     assert "dead letters: Kafka is not answering" in page.text
     method, path, _, auth = services.calls[-1]
     assert (method, path) == ("GET", "/v1/channel-accounts") and not auth.startswith(

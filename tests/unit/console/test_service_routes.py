@@ -133,3 +133,42 @@ async def test_open_clocks_of_many_cases_at_once_only_my_groups_and_estates(tmp_
             )
     assert [(c["complaint_id"], c["name"]) for c in found] == [("c-1", "clock-1"), ("c-1", "clock-2")]
     assert too_many.status_code == 400
+
+
+async def test_each_channel_account_says_when_it_last_received_and_how_much_in_a_day(tmp_path: Path) -> None:
+    """The operator's channel status: a silent account stands out (its group's only)."""
+    from datetime import timedelta
+
+    from tousu_intake.models import ChannelAccount, Complaint
+    from tousu_shared.admin_token import admin_token
+
+    def account(account_id: str, tenant: str) -> ChannelAccount:
+        return ChannelAccount(
+            account_id=account_id,
+            channel="http",
+            tenant_id=tenant,
+            estates="e-1",
+            secret_sealed="x",
+            created_at=T0,
+        )
+
+    def complaint(n: int, account_id: str, hours_ago: float, tenant: str = "t1") -> Complaint:
+        return Complaint(
+            complaint_id=f"c-{n}", tenant_id=tenant, estate_id="e-1", regime="community-standard",
+            channel="http", account_id=account_id, text="漏水", contact_ref="r",
+            received_at=T0 - timedelta(hours=hours_ago),
+        )  # fmt: skip
+
+    async with service_runtime(INTAKE, tmp_path, T0) as rt:
+        async with rt.sessions() as session, session.begin():
+            session.add_all([account("app", "t1"), account("silent", "t1"), account("theirs", "t2")])
+            session.add_all([complaint(1, "app", 30), complaint(2, "app", 5), complaint(3, "app", 0.5)])
+            session.add(complaint(4, "theirs", 1, tenant="t2"))
+        operator = {"authorization": f"Bearer {admin_token(tmp_path)}"}
+        async with routes_client(rt, operator) as client:
+            listed = (await client.get("/v1/channel-accounts", params={"tenant_id": "t1"})).json()
+    status = {a["account_id"]: (a["last_received_at"], a["received_last_24h"]) for a in listed}
+    assert status == {
+        "app": ((T0 - timedelta(hours=0.5)).isoformat().replace("+00:00", "Z"), 2),
+        "silent": (None, 0),
+    }

@@ -65,6 +65,8 @@ class Complaint(SQLModel, table=True):
     __tablename__ = "intake_complaints"
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "channel", "source_message_id", name="uq_intake_source_message"),
+        # each channel account's latest complaints (the operator's channel status)
+        sa.Index("ix_intake_complaints_account_received", "account_id", "received_at"),
     )
 
     complaint_id: str = Field(primary_key=True, max_length=64)

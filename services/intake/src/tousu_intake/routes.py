@@ -4,17 +4,19 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
+import sqlalchemy as sa
 from litestar import Request, get, put
 from litestar.exceptions import ClientException
 from litestar.status_codes import HTTP_200_OK
 from sqlmodel import col, select
 
 from tousu_intake.host import host_of
-from tousu_intake.models import ChannelAccount, Estate
+from tousu_intake.models import ChannelAccount, Complaint, Estate
 from tousu_intake.schemas import ChannelAccountIn, ChannelAccountOut, EstateIn
 from tousu_shared.identity import Principal
 from tousu_shared.regimes import REGIME_IDS, load_regime
@@ -126,12 +128,34 @@ async def list_channel_accounts(request: Request[Any, Any, Any], tenant_id: str)
     await admin_guard(request, "channel.admin")
     rt = runtime_of(request)
     async with rt.sessions() as session:
-        rows = await session.scalars(
-            select(ChannelAccount)
-            .where(col(ChannelAccount.tenant_id) == tenant_id)
-            .order_by(col(ChannelAccount.account_id))
+        rows = list(
+            await session.scalars(
+                select(ChannelAccount)
+                .where(col(ChannelAccount.tenant_id) == tenant_id)
+                .order_by(col(ChannelAccount.account_id))
+            )
         )
-        return [_account_out(row, None) for row in rows]
+        since = rt.clock.now() - timedelta(hours=24)
+        traffic = await session.execute(
+            select(
+                col(Complaint.account_id),
+                sa.func.max(col(Complaint.received_at)),
+                sa.func.count().filter(col(Complaint.received_at) >= since),
+            )
+            .where(col(Complaint.tenant_id) == tenant_id)
+            .where(col(Complaint.account_id).in_([row.account_id for row in rows]))
+            .group_by(col(Complaint.account_id))
+        )
+        seen = {account: (last, recent) for account, last, recent in traffic}
+    return [
+        _account_out(row, None).model_copy(
+            update={
+                "last_received_at": seen.get(row.account_id, (None, 0))[0],
+                "received_last_24h": seen.get(row.account_id, (None, 0))[1],
+            }
+        )
+        for row in rows
+    ]
 
 
 def _account_out(a: ChannelAccount, secret: str | None) -> ChannelAccountOut:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,3 +51,9 @@ class ChannelAccountOut(BaseModel):
     enabled: bool
     url: str = Field(description="Where the channel's messages go")
     secret: str | None = Field(default=None, description="Only in the answer that created it")
+    last_received_at: datetime | None = Field(
+        default=None, description="When the account's latest complaint came in (in the list)"
+    )
+    received_last_24h: int | None = Field(
+        default=None, description="How many complaints came in through it in the last 24 hours (in the list)"
+    )
