@@ -18,9 +18,9 @@ from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
 
-from tousu_console.oidc import PENDING_COOKIE, PENDING_SECONDS, OidcClient, OidcError, SignedInPerson
+from tousu_console.oidc import PENDING_COOKIE, PENDING_SECONDS, OidcClient, OidcError
 from tousu_console.runtime import console_of
-from tousu_console.session import page_context
+from tousu_console.session import SignedIn, page_context
 from tousu_shared.identity import local_issuer
 
 
@@ -79,7 +79,7 @@ async def login(
     )
     _keep_session(
         request,
-        SignedInPerson(
+        SignedIn(
             login=person.login,
             name=person.name,
             tenant=person.tenant,
@@ -92,8 +92,8 @@ async def login(
     return Redirect(_safe_next(data.next))
 
 
-def _keep_session(request: Request[Any, Any, Any], person: SignedInPerson) -> None:
-    request.set_session({"who": asdict(person)})
+def _keep_session(request: Request[Any, Any, Any], who: SignedIn) -> None:
+    request.set_session({"who": asdict(who)})
 
 
 def _oidc(request: Request[Any, Any, Any]) -> OidcClient:

@@ -27,8 +27,9 @@ from urllib.parse import urlencode
 import httpx
 import jwt
 
+from tousu_console.session import SignedIn
 from tousu_console.settings import ConsoleSettings
-from tousu_shared.identity.tokens import ALGORITHMS, TokenVerifier, Unauthenticated
+from tousu_shared.identity.tokens import ALGORITHMS, TokenVerifier, Unauthenticated, the_only_key
 
 #: how long a person may spend at the provider's sign-in page
 PENDING_SECONDS = 600
@@ -47,19 +48,6 @@ class Provider:
     jwks_uri: str
     #: where signing out of the console also signs out at the provider (RP-initiated logout)
     end_session_endpoint: str | None = None
-
-
-@dataclass(frozen=True)
-class SignedInPerson:
-    """Who the provider says came back, and the token the services will be called with."""
-
-    login: str
-    name: str
-    tenant: str
-    roles: list[str]
-    token: str
-    expires: float
-    operator: bool
 
 
 def pkce_challenge(verifier: str) -> str:
@@ -120,8 +108,7 @@ class OidcClient:
         }
         pending = {"state": state, "nonce": nonce, "verifier": verifier, "next": next_path}
         cookie = jwt.encode({**pending, "exp": int(time.time()) + PENDING_SECONDS}, self._cookie_key, "HS256")
-        sep = "&" if "?" in provider.authorization_endpoint else "?"
-        return f"{provider.authorization_endpoint}{sep}{urlencode(query)}", cookie
+        return _with_query(provider.authorization_endpoint, query), cookie
 
     async def sign_out_url(self, back_to: str) -> str | None:
         """Where to send a person signing out, so the provider ends its session too (a desk
@@ -133,8 +120,7 @@ class OidcClient:
         if not provider.end_session_endpoint:
             return None
         query = {"client_id": self.settings.oidc_client_id, "post_logout_redirect_uri": back_to}
-        sep = "&" if "?" in provider.end_session_endpoint else "?"
-        return f"{provider.end_session_endpoint}{sep}{urlencode(query)}"
+        return _with_query(provider.end_session_endpoint, query)
 
     def pending(self, cookie: str | None) -> dict[str, str]:
         if not cookie:
@@ -147,9 +133,7 @@ class OidcClient:
             ) from None
         return claims
 
-    async def finish(
-        self, redirect_url: str, code: str, state: str, pending: dict[str, str]
-    ) -> SignedInPerson:
+    async def finish(self, redirect_url: str, code: str, state: str, pending: dict[str, str]) -> SignedIn:
         if not secrets.compare_digest(state, pending["state"]):
             raise OidcError("the provider's answer is not for this sign-in (state); start again")
         provider = await self.provider()
@@ -173,7 +157,7 @@ class OidcClient:
         )
         operator_group = self.settings.oidc_operator_group
         login = id_claims.get("preferred_username") or who.subject
-        return SignedInPerson(
+        return SignedIn(
             login=str(login),
             name=who.name or str(id_claims.get("name") or login),
             tenant=str(who.tenant),
@@ -236,7 +220,12 @@ class OidcClient:
                     self._keys = jwt.PyJWKSet.from_dict(await self._get_json(provider.jwks_uri))
                 except jwt.PyJWTError as exc:
                     raise OidcError(f"the identity provider's keys cannot be read: {exc}") from None
-            keys = [k for k in self._keys.keys if kid is None or k.key_id == kid]
+            if kid is None:  # the same rule as the services': only where one key is published
+                try:
+                    return the_only_key(list(self._keys.keys))
+                except Unauthenticated as exc:
+                    raise OidcError(str(exc)) from None
+            keys = [k for k in self._keys.keys if k.key_id == kid]
             if keys:
                 return keys[0]
         raise OidcError(f"the identity provider has no key {kid!r}")
@@ -250,6 +239,11 @@ class OidcClient:
         if response.status_code != 200 or not isinstance(body, dict):
             raise OidcError(f"the identity provider answered {response.status_code} at {url}")
         return body
+
+
+def _with_query(url: str, query: dict[str, str]) -> str:
+    """``url`` with ``query`` added (a provider's endpoint may carry a query of its own)."""
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
 
 
 def _json_or_none(response: httpx.Response) -> Any:

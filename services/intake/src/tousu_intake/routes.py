@@ -147,15 +147,13 @@ async def list_channel_accounts(request: Request[Any, Any, Any], tenant_id: str)
             .group_by(col(Complaint.account_id))
         )
         seen = {account: (last, recent) for account, last, recent in traffic}
-    return [
-        _account_out(row, None).model_copy(
-            update={
-                "last_received_at": seen.get(row.account_id, (None, 0))[0],
-                "received_last_24h": seen.get(row.account_id, (None, 0))[1],
-            }
+    out = []
+    for row in rows:
+        last, recent = seen.get(row.account_id, (None, 0))
+        out.append(
+            _account_out(row, None).model_copy(update={"last_received_at": last, "received_last_24h": recent})
         )
-        for row in rows
-    ]
+    return out
 
 
 def _account_out(a: ChannelAccount, secret: str | None) -> ChannelAccountOut:

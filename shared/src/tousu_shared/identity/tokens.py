@@ -70,7 +70,7 @@ class TrustedIssuer:
         if self.client is not None:
             try:
                 if kid is None:
-                    return _the_only_key(self.client.get_signing_keys())
+                    return the_only_key(self.client.get_signing_keys())
                 return self.client.get_signing_key(kid)
             except jwt.PyJWKClientError as exc:
                 raise Unauthenticated(f"no key {kid!r} at the issuer's JWKS: {exc}") from None
@@ -159,7 +159,7 @@ class TokenVerifier:
         )
 
 
-def _the_only_key(keys: list[jwt.PyJWK]) -> jwt.PyJWK:
+def the_only_key(keys: list[jwt.PyJWK]) -> jwt.PyJWK:
     """A token may leave out its key id where the issuer publishes a single signing key."""
     if len(keys) != 1:
         raise Unauthenticated(f"the token names no key (kid), and the issuer publishes {len(keys)}")
